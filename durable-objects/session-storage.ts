@@ -1,0 +1,79 @@
+/**
+ * @module durable-objects/session-storage
+ * The session's SQLite layout and the codec for its binding row.
+ *
+ * ## Storage layout
+ * - `session_meta(key, value)`: `schema_version`.
+ * - `session_binding`: one row (id = 1) holding the binding and its timestamps (ms since epoch).
+ *
+ * Nothing is written for a session until it is bound, so looking up an unknown session leaves no trace.
+ * Unbinding or expiry calls `deleteAll()`, which drops the tables and the alarm.
+ */
+
+const CURRENT_SCHEMA_VERSION = 1;
+
+/** The binding as stored. `token` never leaves the object in an API answer. */
+export interface BindingRow {
+  tenant: string;
+  session_id: string;
+  device_id: string;
+  client_id: string;
+  vision_url: string | null;
+  token: string | null;
+  bound_at: number;
+  updated_at: number;
+  last_used_at: number;
+}
+
+/** Creates or migrates the tables; called before the first write. */
+export function ensureSchema(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS session_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const version = Number(sql.exec<{ value: string }>("SELECT value FROM session_meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0);
+  if (version >= CURRENT_SCHEMA_VERSION) return;
+  sql.exec(`CREATE TABLE IF NOT EXISTS session_binding (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    tenant TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    vision_url TEXT,
+    token TEXT,
+    bound_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_used_at INTEGER NOT NULL
+  )`);
+  sql.exec("INSERT OR REPLACE INTO session_meta (key, value) VALUES ('schema_version', ?)", String(CURRENT_SCHEMA_VERSION));
+}
+
+/** The stored binding, or null when the session is not bound (no tables yet, or no row). */
+export function readBinding(sql: SqlStorage): BindingRow | null {
+  const hasTable = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_binding'").toArray().length > 0;
+  if (!hasTable) return null;
+  const row = sql
+    .exec<Record<string, SqlStorageValue>>(
+      "SELECT tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at FROM session_binding WHERE id = 1",
+    )
+    .toArray()[0];
+  return row ? (row as unknown as BindingRow) : null;
+}
+
+export function writeBinding(sql: SqlStorage, row: BindingRow): void {
+  sql.exec(
+    `INSERT OR REPLACE INTO session_binding
+       (id, tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at)
+     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    row.tenant,
+    row.session_id,
+    row.device_id,
+    row.client_id,
+    row.vision_url,
+    row.token,
+    row.bound_at,
+    row.updated_at,
+    row.last_used_at,
+  );
+}
+
+export function writeLastUsed(sql: SqlStorage, at: number): void {
+  sql.exec("UPDATE session_binding SET last_used_at = ? WHERE id = 1", at);
+}

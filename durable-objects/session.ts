@@ -1,0 +1,178 @@
+/**
+ * @module durable-objects/session
+ * One device session: its binding, its tool sources, and its idle expiry.
+ *
+ * ## Lifecycle
+ * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
+ * - bound: the binding row is in SQLite; each call refreshes `last_used_at` (persisted at most once a
+ *   minute) and the alarm stands at `last_used_at + idle TTL`.
+ * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted and
+ *   `deleteAll()` drops the binding and the alarm, back to unbound.
+ * Eviction loses only memory: the binding is read back from SQLite on the next call.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { loadConfig } from "../src/config/load";
+import type { ServiceConfig } from "../src/config/schema";
+import type { Env } from "../src/env";
+import { LocalToolSource } from "../src/tools/local/source";
+import { ToolRouter } from "../src/tools/router";
+import type { ExecutionResult, SessionContext } from "../src/tools/types";
+import type {
+  BindCommand,
+  BindOutcome,
+  ExecuteCommand,
+  SessionErrorCode,
+  SessionOutcome,
+  SessionView,
+  ToolList,
+} from "./session-api";
+import { type BindingRow, ensureSchema, readBinding, writeBinding, writeLastUsed } from "./session-storage";
+
+/** How stale the stored `last_used_at` may get before a call writes it (and moves the alarm). */
+const LAST_USED_PERSIST_INTERVAL_MS = 60_000;
+const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+export class SessionObject extends DurableObject<Env> {
+  /** undefined: not read from storage yet; null: not bound. */
+  #binding: BindingRow | null | undefined;
+  /** Aborted when the session is unbound or expires, cancelling whatever is still running for it. */
+  #lifetime = new AbortController();
+
+  async bind(command: BindCommand): Promise<BindOutcome> {
+    const config = this.#config();
+    const existing = this.#load();
+    const now = Date.now();
+    const row: BindingRow = {
+      tenant: command.tenant,
+      session_id: command.sessionId,
+      device_id: command.device_id,
+      client_id: command.client_id,
+      vision_url: command.vision_url ?? null,
+      token: command.token ?? null,
+      bound_at: existing?.bound_at ?? now,
+      updated_at: now,
+      last_used_at: now,
+    };
+    ensureSchema(this.ctx.storage.sql);
+    writeBinding(this.ctx.storage.sql, row);
+    await this.ctx.storage.setAlarm(now + idleTtlMs(config));
+    this.#binding = row;
+    return { created: existing === null, session: await this.#view(row, config) };
+  }
+
+  async describe(): Promise<SessionOutcome<SessionView>> {
+    const binding = await this.#use();
+    if (!binding) return notBound();
+    return { ok: true, value: await this.#view(binding, this.#config()) };
+  }
+
+  /** Forgets the session and everything it holds. False when it was not bound. */
+  async unbind(): Promise<boolean> {
+    const wasBound = this.#load() !== null;
+    await this.#forget("session unbound");
+    return wasBound;
+  }
+
+  async listTools(): Promise<SessionOutcome<ToolList>> {
+    const binding = await this.#use();
+    if (!binding) return notBound();
+    const { tools, sources } = await this.#router(this.#config()).list();
+    return { ok: true, value: { tools, sources } };
+  }
+
+  async execute(command: ExecuteCommand): Promise<SessionOutcome<ExecutionResult>> {
+    const binding = await this.#use();
+    if (!binding) return notBound();
+    if (command.device_id !== undefined && command.device_id !== binding.device_id) {
+      return failure("device_mismatch", `device_id "${command.device_id}" is not the device bound to this session`);
+    }
+    const resolved = await this.#router(this.#config()).resolve(command.tool_name);
+    if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
+    const result = await resolved.source.callTool(resolved.tool, command.arguments, {
+      session: sessionContext(binding),
+      signal: this.#lifetime.signal,
+      timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+    });
+    return { ok: true, value: result };
+  }
+
+  /** Idle expiry: forget the session once it has gone unused for its TTL, otherwise re-arm. */
+  override async alarm(): Promise<void> {
+    const binding = this.#load();
+    if (!binding) {
+      await this.ctx.storage.deleteAll();
+      return;
+    }
+    const expiresAt = binding.last_used_at + idleTtlMs(this.#config());
+    if (Date.now() >= expiresAt) await this.#forget("session expired");
+    else await this.ctx.storage.setAlarm(expiresAt);
+  }
+
+  #load(): BindingRow | null {
+    if (this.#binding === undefined) this.#binding = readBinding(this.ctx.storage.sql);
+    return this.#binding;
+  }
+
+  /** The binding of a call, with its use recorded; null when not bound. */
+  async #use(): Promise<BindingRow | null> {
+    const binding = this.#load();
+    if (!binding) return null;
+    const now = Date.now();
+    if (now - binding.last_used_at >= LAST_USED_PERSIST_INTERVAL_MS) {
+      binding.last_used_at = now;
+      writeLastUsed(this.ctx.storage.sql, now);
+      await this.ctx.storage.setAlarm(now + idleTtlMs(this.#config()));
+    }
+    return binding;
+  }
+
+  async #forget(reason: string): Promise<void> {
+    this.#lifetime.abort(new Error(reason));
+    this.#lifetime = new AbortController();
+    this.#binding = null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  #config(): ServiceConfig {
+    const loaded = loadConfig(this.env);
+    // The Worker answers 503 before calling a session when the config is invalid.
+    if (!loaded.ok) throw new Error(loaded.message);
+    return loaded.config;
+  }
+
+  #router(config: ServiceConfig): ToolRouter {
+    return new ToolRouter([new LocalToolSource(config)]);
+  }
+
+  async #view(binding: BindingRow, config: ServiceConfig): Promise<SessionView> {
+    const { tools, sources } = await this.#router(config).list();
+    return {
+      session_id: binding.session_id,
+      device_id: binding.device_id,
+      client_id: binding.client_id,
+      vision_url: binding.vision_url,
+      has_token: binding.token !== null,
+      bound_at: new Date(binding.bound_at).toISOString(),
+      last_used_at: new Date(binding.last_used_at).toISOString(),
+      expires_at: new Date(binding.last_used_at + idleTtlMs(config)).toISOString(),
+      tools: { count: tools.length, sources },
+    };
+  }
+}
+
+function idleTtlMs(config: ServiceConfig): number {
+  return config.session.idle_ttl_seconds * 1000;
+}
+
+function sessionContext(binding: BindingRow): SessionContext {
+  return { tenant: binding.tenant, sessionId: binding.session_id, deviceId: binding.device_id, clientId: binding.client_id };
+}
+
+function failure(code: SessionErrorCode, message: string): { ok: false; error: { code: SessionErrorCode; message: string } } {
+  return { ok: false, error: { code, message } };
+}
+
+function notBound(): { ok: false; error: { code: SessionErrorCode; message: string } } {
+  return failure("session_not_found", "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)");
+}

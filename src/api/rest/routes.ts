@@ -1,0 +1,141 @@
+/**
+ * @module api/rest/routes
+ * The REST API under `/api/v1` (paths and fields from the seed's OpenAPI). Each handler validates through
+ * its route's schemas, makes one RPC into the session's Durable Object, and answers.
+ */
+import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { ApiError } from "../../errors";
+import { sessionStub, unwrap } from "../../sessions";
+import { jsonBody } from "./json-body";
+import {
+  BindRequest,
+  BindResponse,
+  ErrorResponse,
+  ExecuteRequest,
+  ExecutionResult,
+  SessionPathParams,
+  SessionView,
+  ToolPathParams,
+  ToolsQuery,
+  ToolsResponse,
+  UnbindResponse,
+} from "./schemas";
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed JSON, a wrong type, a missing or unknown field (the message names it)",
+  401: "Missing or invalid API key",
+  404: "Unknown session or tool",
+  409: "device_id differs from the session's bound device",
+  413: "Body larger than the configured limit",
+  415: "Body is not JSON",
+  503: "No API keys configured, or the service configuration is invalid",
+};
+
+function errors(...statuses: Array<keyof typeof ERROR_DESCRIPTIONS>) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: ERROR_DESCRIPTIONS[status] ?? "Error", content: { "application/json": { schema: ErrorResponse } } },
+    ]),
+  );
+}
+
+function json<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+function jsonRequest<T extends z.ZodType>(schema: T) {
+  return { content: { "application/json": { schema } }, required: true };
+}
+
+const common = { security: [{ bearerAuth: [] }] };
+
+export const bindRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/api/v1/mcp/sessions/{sessionId}/bind",
+  tags: ["sessions"],
+  summary: "Bind a session (idempotent: binding again updates it)",
+  request: { params: SessionPathParams, body: jsonRequest(BindRequest) },
+  responses: { 200: json(BindResponse, "The session as bound"), ...errors(400, 401, 413, 415, 503) },
+});
+
+export const getSessionRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/api/v1/mcp/sessions/{sessionId}",
+  tags: ["sessions"],
+  summary: "The session's binding (without its token) and what it knows",
+  request: { params: SessionPathParams },
+  responses: { 200: json(SessionView, "The session"), ...errors(400, 401, 404, 503) },
+});
+
+export const unbindRoute = createRoute({
+  ...common,
+  method: "delete",
+  path: "/api/v1/mcp/sessions/{sessionId}",
+  tags: ["sessions"],
+  summary: "Unbind: forget the session and everything it holds",
+  request: { params: SessionPathParams },
+  responses: { 200: json(UnbindResponse, "The session is gone"), ...errors(400, 401, 404, 503) },
+});
+
+export const listToolsRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/api/v1/mcp/tools",
+  tags: ["tools"],
+  summary: "The tools of a session, from every source",
+  request: { query: ToolsQuery },
+  responses: { 200: json(ToolsResponse, "The tools, and how each source answered"), ...errors(400, 401, 404, 503) },
+});
+
+export const executeRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/api/v1/mcp/tools/{toolName}/execute",
+  tags: ["tools"],
+  summary: "Execute a tool; a failed execution is a 200 with success false",
+  request: { params: ToolPathParams, body: jsonRequest(ExecuteRequest) },
+  responses: {
+    200: json(ExecutionResult, "The execution result"),
+    ...errors(400, 401, 404, 409, 413, 415, 503),
+  },
+});
+
+export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
+  for (const route of [bindRoute, executeRoute]) app.on(route.method, route.getRoutingPath(), jsonBody());
+
+  app.openapi(bindRoute, async (c) => {
+    const { sessionId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const outcome = await sessionStub(c.env, c.var.tenant, sessionId).bind({ tenant: c.var.tenant, sessionId, ...body });
+    const message = outcome.created ? "session bound" : "session binding updated";
+    return c.json({ success: true as const, created: outcome.created, message, session: outcome.session }, 200);
+  });
+
+  app.openapi(getSessionRoute, async (c) => {
+    const { sessionId } = c.req.valid("param");
+    return c.json(unwrap(await sessionStub(c.env, c.var.tenant, sessionId).describe()), 200);
+  });
+
+  app.openapi(unbindRoute, async (c) => {
+    const { sessionId } = c.req.valid("param");
+    const removed = await sessionStub(c.env, c.var.tenant, sessionId).unbind();
+    if (!removed) throw new ApiError("session_not_found", `session "${sessionId}" is not bound`);
+    return c.json({ success: true as const, message: "session unbound" }, 200);
+  });
+
+  app.openapi(listToolsRoute, async (c) => {
+    const { session_id } = c.req.valid("query");
+    return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).listTools()), 200);
+  });
+
+  app.openapi(executeRoute, async (c) => {
+    const { toolName } = c.req.valid("param");
+    const { session_id, arguments: args, device_id } = c.req.valid("json");
+    const command = { tool_name: toolName, arguments: args, ...(device_id === undefined ? {} : { device_id }) };
+    return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).execute(command)), 200);
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * @module app
+ * Composes the Worker's HTTP surface: health and API docs (no auth), the authenticated `/api/v1` routes,
+ * and one error model for everything, including unknown routes (404) and wrong methods (405).
+ */
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import type { Hook } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import packageJson from "../package.json";
+import { registerRestRoutes } from "./api/rest/routes";
+import { HealthResponse } from "./api/rest/schemas";
+import { apiKeyAuth } from "./auth";
+import { loadConfig, requireConfig } from "./config/load";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+import { fieldIssues, summarizeIssues } from "./validation";
+
+export const SERVICE_NAME = "xiaozhi-mcp-service";
+export const SERVICE_VERSION = packageJson.version;
+
+const TARGET_NAMES: Record<string, string> = {
+  json: "request body",
+  query: "query parameters",
+  param: "path parameters",
+  header: "headers",
+};
+
+/** A failed schema check is a 400 naming each field and the rule it broke. */
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (result.success) return;
+  const issues = fieldIssues(result.error);
+  const where = TARGET_NAMES[result.target] ?? result.target;
+  throw new ApiError("invalid_request", `invalid ${where}: ${summarizeIssues(issues)}`, issues);
+};
+
+const withConfig = (): MiddlewareHandler<AppEnv> =>
+  async function withConfig(c, next) {
+    c.set("config", requireConfig(c.env));
+    await next();
+  };
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["service"],
+  summary: "Liveness, with the version (no auth)",
+  responses: { 200: { description: "The service is up", content: { "application/json": { schema: HealthResponse } } } },
+});
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(healthRoute, (c) => {
+    const config = loadConfig(c.env);
+    return c.json(
+      {
+        status: config.ok ? ("ok" as const) : ("degraded" as const),
+        service: SERVICE_NAME,
+        version: SERVICE_VERSION,
+        config: config.ok ? "ok" : config.message,
+      },
+      200,
+    );
+  });
+
+  app.use("/api/*", apiKeyAuth(), withConfig());
+  registerRestRoutes(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "XiaoZhi MCP Service API",
+      version: SERVICE_VERSION,
+      description: "Tools for XiaoZhi voice-assistant gateways: local, external MCP servers and the device's own.",
+    },
+  });
+
+  answerWrongMethods(app);
+  app.notFound((c) => new ApiError("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`).toResponse());
+  app.onError((err) => {
+    if (err instanceof ApiError) return err.toResponse();
+    if (err instanceof HTTPException && err.status < 500) {
+      return new ApiError("invalid_request", err.message).toResponse();
+    }
+    console.error("unhandled error", err);
+    return new ApiError("internal", "internal error").toResponse();
+  });
+  return app;
+}
+
+/** Every known path answers 405 with `Allow` for the methods it does not serve. */
+function answerWrongMethods(app: OpenAPIHono<AppEnv>): void {
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const { path, method } of app.routes) {
+    if (method === "ALL" || path.includes("*")) continue;
+    const methods = methodsByPath.get(path) ?? new Set<string>();
+    methods.add(method);
+    if (method === "GET") methods.add("HEAD");
+    methodsByPath.set(path, methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods].join(", ");
+    app.all(path, (c) => {
+      throw new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}`, undefined, {
+        Allow: allow,
+      });
+    });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * @module auth
+ * API keys → tenant. Keys come from the `API_KEYS` secret, a JSON object `{"<key>": "<tenant>"}`.
+ * Keys are compared as SHA-256 digests in constant time, against every configured key, so neither
+ * the position of a match nor a key's length shows in the timing.
+ */
+import type { MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+
+const TenantName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "tenant names are 1-64 of A-Z a-z 0-9 _ . -");
+const ApiKeys = z.record(z.string().min(8, "API keys must be at least 8 characters"), TenantName);
+
+interface KeyEntry {
+  digest: ArrayBuffer;
+  tenant: string;
+}
+
+let parsedKeys: { raw: string; entries: Promise<KeyEntry[]> } | undefined;
+
+/** Rejects requests without a configured API key; sets `tenant` for the routes. */
+export const apiKeyAuth = (): MiddlewareHandler<AppEnv> =>
+  async function apiKeyAuth(c, next) {
+    const entries = await configuredKeys(c.env.API_KEYS);
+    const presented = bearerToken(c.req.header("Authorization"));
+    if (presented === undefined) {
+      throw new ApiError("unauthorized", "missing API key: send `Authorization: Bearer <key>`", undefined, {
+        "WWW-Authenticate": "Bearer",
+      });
+    }
+    const tenant = await matchKey(entries, presented);
+    if (tenant === undefined) {
+      throw new ApiError("unauthorized", "invalid API key", undefined, { "WWW-Authenticate": "Bearer" });
+    }
+    c.set("tenant", tenant);
+    await next();
+  };
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+async function matchKey(entries: KeyEntry[], presented: string): Promise<string | undefined> {
+  const digest = await sha256(presented);
+  let tenant: string | undefined;
+  for (const entry of entries) {
+    // No early exit: every configured key is compared.
+    if (crypto.subtle.timingSafeEqual(entry.digest, digest)) tenant = entry.tenant;
+  }
+  return tenant;
+}
+
+function configuredKeys(raw: string | undefined): Promise<KeyEntry[]> {
+  if (raw === undefined || raw.trim() === "") {
+    throw new ApiError(
+      "not_configured",
+      'no API keys are configured: set the API_KEYS secret to a JSON object {"<key>": "<tenant>"} (wrangler secret put API_KEYS)',
+    );
+  }
+  if (parsedKeys?.raw !== raw) parsedKeys = { raw, entries: digestKeys(parseKeys(raw)) };
+  return parsedKeys.entries;
+}
+
+function parseKeys(raw: string): Record<string, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ApiError("config_invalid", 'API_KEYS is not valid JSON: expected {"<key>": "<tenant>"}');
+  }
+  const parsed = ApiKeys.safeParse(json);
+  if (!parsed.success) {
+    // The keys themselves are secret: name only the rule that failed.
+    const rules = [...new Set(parsed.error.issues.map((i) => i.message))].join("; ");
+    throw new ApiError("config_invalid", `API_KEYS is invalid: ${rules}`);
+  }
+  if (Object.keys(parsed.data).length === 0) {
+    throw new ApiError("not_configured", "API_KEYS is empty: add at least one key");
+  }
+  return parsed.data;
+}
+
+async function digestKeys(keys: Record<string, string>): Promise<KeyEntry[]> {
+  return Promise.all(
+    Object.entries(keys).map(async ([key, tenant]) => ({ digest: await sha256(key), tenant })),
+  );
+}
+
+async function sha256(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+}

@@ -1,0 +1,57 @@
+/**
+ * @module errors
+ * The one error model of every API: `{"error": {"code", "message", "details"}}` with an HTTP status.
+ * Route code throws {@link ApiError}; `app.onError` turns it (and anything unexpected) into the response.
+ */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** Machine-readable error codes, each with the HTTP status it is answered with. */
+export const ErrorStatus = {
+  invalid_json: 400,
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  session_not_found: 404,
+  tool_not_found: 404,
+  method_not_allowed: 405,
+  device_mismatch: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+  not_configured: 503,
+  config_invalid: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+export type ErrorCode = keyof typeof ErrorStatus;
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** An expected failure at the API edge: the message is safe to show the caller. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+
+  get status(): ContentfulStatusCode {
+    return ErrorStatus[this.code];
+  }
+
+  toBody(): ErrorBody {
+    const error: ErrorBody["error"] = { code: this.code, message: this.message };
+    if (this.details !== undefined) error.details = this.details;
+    return { error };
+  }
+
+  toResponse(): Response {
+    return Response.json(this.toBody(), { status: this.status, headers: this.headers });
+  }
+}

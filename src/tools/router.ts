@@ -1,0 +1,78 @@
+/**
+ * @module tools/router
+ * Merges the listings of a session's sources into one list with unique names, and finds the source of a name.
+ * It knows nothing of transports: only the {@link ToolSource} interface.
+ */
+import type { SourceListing, ToolDescriptor, ToolSource } from "./types";
+
+/** How one source answered, as reported next to the merged list. */
+export interface SourceReport {
+  source: string;
+  kind: SourceListing["kind"];
+  status: SourceListing["status"];
+  tool_count: number;
+  error?: string;
+}
+
+export interface MergedTools {
+  tools: ToolDescriptor[];
+  sources: SourceReport[];
+}
+
+export interface ResolvedTool {
+  tool: ToolDescriptor;
+  source: ToolSource;
+}
+
+const MAX_TOOL_NAME_LENGTH = 64;
+
+export class ToolRouter {
+  constructor(private readonly sources: readonly ToolSource[]) {}
+
+  /** Every source's tools, listed concurrently; names made unique in source order. */
+  async list(): Promise<MergedTools & { index: Map<string, ResolvedTool> }> {
+    const answers = await Promise.all(this.sources.map(async (source) => ({ source, listings: await source.listTools() })));
+    const index = new Map<string, ResolvedTool>();
+    const tools: ToolDescriptor[] = [];
+    const sources: SourceReport[] = [];
+    for (const { source, listings } of answers) {
+      for (const listing of listings) {
+        const report: SourceReport = {
+          source: listing.source,
+          kind: listing.kind,
+          status: listing.status,
+          tool_count: listing.tools.length,
+        };
+        if (listing.error !== undefined) report.error = listing.error;
+        sources.push(report);
+        for (const listed of listing.tools) {
+          const tool = index.has(listed.name) ? { ...listed, name: uniqueName(listed.name, index) } : listed;
+          index.set(tool.name, { tool, source });
+          tools.push(tool);
+        }
+      }
+    }
+    return { tools, sources, index };
+  }
+
+  /** The tool listed under `name`, or the one a source's compatibility alias stands for. */
+  async resolve(name: string): Promise<ResolvedTool | undefined> {
+    const { index } = await this.list();
+    const listed = index.get(name);
+    if (listed) return listed;
+    for (const source of this.sources) {
+      const tool = source.resolveAlias?.(name);
+      if (tool) return { tool, source };
+    }
+    return undefined;
+  }
+}
+
+/** `name_2`, `name_3`, … cut to the LLM function-name limit, never colliding with a name already taken. */
+function uniqueName(name: string, taken: ReadonlyMap<string, unknown>): string {
+  for (let n = 2; ; n++) {
+    const suffix = `_${n}`;
+    const candidate = name.slice(0, MAX_TOOL_NAME_LENGTH - suffix.length) + suffix;
+    if (!taken.has(candidate)) return candidate;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * @module validation
+ * Turns zod issues into messages a client can act on: each names the field (as a dotted path) and the rule.
+ */
+import type { z } from "zod";
+
+/** One failed rule, as it appears in an error's `details`. */
+export interface FieldIssue {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+/** `["arguments", "song_name"]` → `"arguments.song_name"`; array indexes as `[0]`. */
+export function fieldPath(path: readonly PropertyKey[], prefix?: string): string {
+  let out = prefix ?? "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || "(root)";
+}
+
+/** The issues of a failed parse, each with its field path, optionally under `prefix`. */
+export function fieldIssues(error: z.ZodError, prefix?: string): FieldIssue[] {
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    // An unknown key is reported once per key, so each names the field it is about.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        field: fieldPath([...issue.path, key], prefix),
+        rule: issue.code,
+        message: "unknown field",
+      }));
+    }
+    return [{ field: fieldPath(issue.path, prefix), rule: issue.code, message: issue.message }];
+  });
+}
+
+/** A one-line summary: `"device_id: expected string, received number; token: unknown field"`. */
+export function summarizeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+}
