@@ -37,6 +37,8 @@ export class SessionObject extends DurableObject<Env> {
   #binding: BindingRow | null | undefined;
   /** Aborted when the session is unbound or expires, cancelling whatever is still running for it. */
   #lifetime = new AbortController();
+  /** The session's tool sources, kept for the object's life so they can hold connections. */
+  #toolRouter: ToolRouter | undefined;
 
   async bind(command: BindCommand): Promise<BindOutcome> {
     const config = this.#config();
@@ -142,7 +144,8 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   #router(config: ServiceConfig): ToolRouter {
-    return new ToolRouter([new LocalToolSource(config)]);
+    this.#toolRouter ??= new ToolRouter([new LocalToolSource(config)]);
+    return this.#toolRouter;
   }
 
   async #view(binding: BindingRow, config: ServiceConfig): Promise<SessionView> {
