@@ -20,6 +20,8 @@ export interface ExecuteCommand {
   tool_name: string;
   arguments: Record<string, unknown>;
   device_id?: string;
+  /** The caller's timeout; each source applies its own default without one. */
+  timeout_ms?: number;
 }
 
 /** A session as the API shows it (never with its token). */

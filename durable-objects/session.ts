@@ -30,7 +30,6 @@ import { type BindingRow, ensureSchema, readBinding, writeBinding, writeLastUsed
 
 /** How stale the stored `last_used_at` may get before a call writes it (and moves the alarm). */
 const LAST_USED_PERSIST_INTERVAL_MS = 60_000;
-const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 export class SessionObject extends DurableObject<Env> {
   /** undefined: not read from storage yet; null: not bound. */
@@ -93,7 +92,7 @@ export class SessionObject extends DurableObject<Env> {
     const result = await resolved.source.callTool(resolved.tool, command.arguments, {
       session: sessionContext(binding),
       signal: this.#lifetime.signal,
-      timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+      timeoutMs: command.timeout_ms,
     });
     return { ok: true, value: result };
   }

@@ -75,7 +75,8 @@ export interface CallOptions {
   session: SessionContext;
   /** Aborted when the caller goes away or the session is unbound. */
   signal?: AbortSignal;
-  timeoutMs: number;
+  /** The caller's timeout for this call; without it the source applies its own default. */
+  timeoutMs?: number;
 }
 
 /** How a source answered a listing. A source that cannot list says so; it never throws. */

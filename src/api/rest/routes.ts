@@ -134,8 +134,8 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(executeRoute, async (c) => {
     const { toolName } = c.req.valid("param");
-    const { session_id, arguments: args, device_id } = c.req.valid("json");
-    const command = { tool_name: toolName, arguments: args, ...(device_id === undefined ? {} : { device_id }) };
+    const { session_id, arguments: args, device_id, timeout_ms } = c.req.valid("json");
+    const command = { tool_name: toolName, arguments: args, device_id, timeout_ms };
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).execute(command)), 200);
   });
 }

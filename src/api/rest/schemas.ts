@@ -29,6 +29,10 @@ export const ToolsQuery = z.object({
   session_id: SessionId.openapi({ param: { name: "session_id", in: "query" } }),
 });
 
+/** Bounds of a caller's per-request timeout; 300 s is the longest the device firmware waits for a tool. */
+export const MIN_CALL_TIMEOUT_MS = 100;
+export const MAX_CALL_TIMEOUT_MS = 300_000;
+
 const Text = (max: number) => z.string().min(1).max(max);
 
 export const BindRequest = z
@@ -46,6 +50,13 @@ export const ExecuteRequest = z
     session_id: SessionId,
     arguments: z.record(z.string(), z.unknown()).default({}).openapi({ example: { song_name: "稻香" } }),
     device_id: Text(128).optional(),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(MIN_CALL_TIMEOUT_MS)
+      .max(MAX_CALL_TIMEOUT_MS)
+      .optional()
+      .openapi({ description: "How long to wait for the tool; the source's default (30 s) when absent" }),
   })
   .strict()
   .openapi("ExecuteRequest");
