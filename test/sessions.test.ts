@@ -1,0 +1,192 @@
+/**
+ * Session binding through the REST API: bind, read, unbind, idempotency, tenant isolation,
+ * surviving eviction, and idle expiry by the Durable Object's alarm.
+ */
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { sessionStub } from "../src/sessions";
+import { api, bindSession, execute } from "./helpers";
+import { TENANT_B_KEY } from "./keys";
+
+const DAY_MS = 24 * 3600 * 1000;
+
+describe("bind", () => {
+  it("creates a session and answers success with its view, without the token", async () => {
+    const body = await bindSession("bind-1", { vision_url: "https://gw.example.com/api/vision", token: "secret-token" });
+    expect(body).toMatchObject({
+      success: true,
+      created: true,
+      message: "session bound",
+      session: {
+        session_id: "bind-1",
+        device_id: "AA:BB:CC:DD:EE:FF",
+        client_id: "client-1",
+        vision_url: "https://gw.example.com/api/vision",
+        has_token: true,
+      },
+    });
+    expect(JSON.stringify(body)).not.toContain("secret-token");
+  });
+
+  it("binding again updates the binding and keeps its creation time", async () => {
+    const first = await bindSession("bind-2", { token: "t1" });
+    const second = await bindSession("bind-2", { device_id: "11:22:33:44:55:66", client_id: "client-2" });
+    expect(second.created).toBe(false);
+    expect(second.message).toBe("session binding updated");
+    expect(second.session.bound_at).toBe(first.session.bound_at);
+
+    const read = await api("/api/v1/mcp/sessions/bind-2");
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ device_id: "11:22:33:44:55:66", client_id: "client-2", has_token: false, vision_url: null });
+  });
+
+  it("keeps exactly one binding row however often it is bound", async () => {
+    for (let i = 0; i < 3; i++) await bindSession("bind-3", { client_id: `client-${i}` });
+    const rows = await runInDurableObject(sessionStub(env, "tenant-a", "bind-3"), (_instance, state) =>
+      state.storage.sql.exec("SELECT client_id FROM session_binding").toArray(),
+    );
+    expect(rows).toEqual([{ client_id: "client-2" }]);
+  });
+});
+
+describe("read and unbind", () => {
+  it("GET shows the binding, its timestamps and its tool sources", async () => {
+    await bindSession("read-1");
+    const res = await api("/api/v1/mcp/sessions/read-1");
+    expect(res.status).toBe(200);
+    expect(res.body.tools).toEqual({ count: 6, sources: [{ source: "local", kind: "local", status: "ok", tool_count: 6 }] });
+    const expires = Date.parse(res.body.expires_at) - Date.parse(res.body.last_used_at);
+    expect(expires).toBe(DAY_MS);
+    expect(res.body).not.toHaveProperty("token");
+  });
+
+  it("an unknown session is a 404", async () => {
+    const res = await api("/api/v1/mcp/sessions/never-bound");
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("session_not_found");
+  });
+
+  it("DELETE forgets the session and everything it holds", async () => {
+    await bindSession("unbind-1");
+    const res = await api("/api/v1/mcp/sessions/unbind-1", { method: "DELETE" });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, message: "session unbound" });
+
+    expect((await api("/api/v1/mcp/sessions/unbind-1")).status).toBe(404);
+    expect((await api("/api/v1/mcp/tools?session_id=unbind-1")).status).toBe(404);
+    expect((await execute("unbind-1", "local_get_time")).status).toBe(404);
+    const stored = await runInDurableObject(sessionStub(env, "tenant-a", "unbind-1"), async (_i, state) => ({
+      tables: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(stored).toEqual({ tables: [], alarm: null });
+  });
+
+  it("DELETE of an unknown session is a 404", async () => {
+    const res = await api("/api/v1/mcp/sessions/never-bound-2", { method: "DELETE" });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("session_not_found");
+  });
+
+  it("a session can be bound again after unbinding", async () => {
+    await bindSession("rebind-1");
+    await api("/api/v1/mcp/sessions/rebind-1", { method: "DELETE" });
+    const again = await bindSession("rebind-1");
+    expect(again.created).toBe(true);
+  });
+});
+
+describe("tenant isolation", () => {
+  it("tenant B cannot see, list, execute in or unbind tenant A's session", async () => {
+    await bindSession("shared-id", { device_id: "tenant-a-device" });
+
+    expect((await api("/api/v1/mcp/sessions/shared-id", { key: TENANT_B_KEY })).status).toBe(404);
+    expect((await api("/api/v1/mcp/tools?session_id=shared-id", { key: TENANT_B_KEY })).status).toBe(404);
+    expect((await execute("shared-id", "local_get_time", {}, TENANT_B_KEY)).status).toBe(404);
+    expect((await api("/api/v1/mcp/sessions/shared-id", { method: "DELETE", key: TENANT_B_KEY })).status).toBe(404);
+
+    // B binding the same id makes B's own session; A's is untouched.
+    await bindSession("shared-id", { device_id: "tenant-b-device" }, TENANT_B_KEY);
+    const a = await api("/api/v1/mcp/sessions/shared-id");
+    const b = await api("/api/v1/mcp/sessions/shared-id", { key: TENANT_B_KEY });
+    expect(a.body.device_id).toBe("tenant-a-device");
+    expect(b.body.device_id).toBe("tenant-b-device");
+  });
+});
+
+describe("durability", () => {
+  it("a bound session survives eviction of its Durable Object", async () => {
+    await bindSession("evict-1", { token: "kept" });
+    const stub = sessionStub(env, "tenant-a", "evict-1");
+    await evictDurableObject(stub);
+    const res = await api("/api/v1/mcp/sessions/evict-1");
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ session_id: "evict-1", has_token: true });
+    expect((await execute("evict-1", "local_get_time")).body.success).toBe(true);
+  });
+
+  it("looking up an unknown session writes nothing", async () => {
+    await api("/api/v1/mcp/sessions/ghost");
+    const tables = await runInDurableObject(sessionStub(env, "tenant-a", "ghost"), (_i, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+    );
+    expect(tables).toEqual([]);
+  });
+});
+
+describe("idle expiry", () => {
+  it("binding sets the alarm one idle TTL ahead", async () => {
+    const before = Date.now();
+    await bindSession("alarm-1");
+    const alarm = await runInDurableObject(sessionStub(env, "tenant-a", "alarm-1"), (_i, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThanOrEqual(before + DAY_MS);
+    expect(alarm).toBeLessThanOrEqual(Date.now() + DAY_MS);
+  });
+
+  it("the alarm deletes a session idle past its TTL, which then answers 404", async () => {
+    await bindSession("expire-1");
+    const stub = sessionStub(env, "tenant-a", "expire-1");
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE session_binding SET last_used_at = ?", Date.now() - DAY_MS - 1000);
+    });
+    await evictDurableObject(stub); // drop the in-memory binding so the alarm reads storage
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+
+    const res = await api("/api/v1/mcp/sessions/expire-1");
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("session_not_found");
+  });
+
+  it("the alarm keeps a session used within its TTL and re-arms for its new expiry", async () => {
+    await bindSession("expire-2");
+    const stub = sessionStub(env, "tenant-a", "expire-2");
+    const usedAt = Date.now() - 3600 * 1000;
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE session_binding SET last_used_at = ?", usedAt);
+    });
+    await evictDurableObject(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+
+    expect((await api("/api/v1/mcp/sessions/expire-2")).status).toBe(200);
+    const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now());
+  });
+
+  it("use moves the expiry forward", async () => {
+    await bindSession("expire-3");
+    const stub = sessionStub(env, "tenant-a", "expire-3");
+    const stale = Date.now() - 2 * 3600 * 1000;
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE session_binding SET last_used_at = ?", stale);
+    });
+    await evictDurableObject(stub);
+    await execute("expire-3", "local_get_time");
+    const { lastUsed, alarm } = await runInDurableObject(stub, async (_i, state) => ({
+      lastUsed: state.storage.sql.exec<{ last_used_at: number }>("SELECT last_used_at FROM session_binding").one().last_used_at,
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(lastUsed).toBeGreaterThan(stale + 3600 * 1000);
+    expect(alarm).toBe(lastUsed + DAY_MS);
+  });
+});
