@@ -1,0 +1,126 @@
+/**
+ * `npm run bench`: starts the service as `npm start` does, runs every scenario and its floor in the same run
+ * at concurrency 1 and 50, and writes bench/results.json and BENCHMARKS.md.
+ *
+ * Settings: BENCH_DURATION_S (default 5) and BENCH_WARMUP_S (default 1) per cell.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { httpLoad, type Measurement } from "./load.ts";
+import { machine, writeReport, type ScenarioResult, type TargetCheck } from "./report.ts";
+import { startService } from "./service.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 1);
+const CONCURRENCIES = [1, 50] as const;
+const AUTH = { Authorization: "Bearer dev-local-key" };
+const JSON_HEADERS = { ...AUTH, "Content-Type": "application/json" };
+const SESSION = "bench-session";
+
+interface Scenario {
+  name: string;
+  description: string;
+  floor: string | null;
+  measure(connections: number): Promise<Measurement>;
+}
+
+async function main(): Promise<void> {
+  const service = await startService(ROOT);
+  try {
+    const bind = await fetch(`${service.url}/api/v1/mcp/sessions/${SESSION}/bind`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ device_id: "bench-device", client_id: "bench-client" }),
+    });
+    if (!bind.ok) throw new Error(`bind failed: ${bind.status} ${await bind.text()}`);
+
+    const http = (path: string, init: { method?: "GET" | "POST"; body?: unknown } = {}) => (connections: number) =>
+      httpLoad({
+        url: service.url + path,
+        method: init.method,
+        headers: init.body === undefined ? AUTH : JSON_HEADERS,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        connections,
+        durationS: DURATION_S,
+        warmupS: WARMUP_S,
+      });
+
+    const scenarios: Scenario[] = [
+      { name: "health", description: "`GET /health` of the same Worker: no auth, no Durable Object (the floor for everything)", floor: null, measure: http("/health") },
+      {
+        name: "tools_list",
+        description: "`GET /api/v1/mcp/tools` for a bound session",
+        floor: "health",
+        measure: http(`/api/v1/mcp/tools?session_id=${SESSION}`),
+      },
+      {
+        name: "local_execute",
+        description: "execute `local_get_time` (auth, validation, one Durable Object call)",
+        floor: "health",
+        measure: http("/api/v1/mcp/tools/local_get_time/execute", { method: "POST", body: { session_id: SESSION } }),
+      },
+    ];
+
+    const results: ScenarioResult[] = [];
+    for (const scenario of scenarios) {
+      for (const connections of CONCURRENCIES) {
+        process.stdout.write(`${scenario.name} at ${connections}… `);
+        const measurement = await scenario.measure(connections);
+        const floor = results.find((r) => r.scenario === scenario.floor && r.connections === connections);
+        results.push({
+          scenario: scenario.name,
+          description: scenario.description,
+          connections,
+          measurement,
+          floor: scenario.floor,
+          throughput_ratio: floor ? round(measurement.requests_per_sec / floor.measurement.requests_per_sec) : null,
+          added_p50_ms: floor ? round(measurement.p50_ms - floor.measurement.p50_ms) : null,
+        });
+        process.stdout.write(`${measurement.requests_per_sec} req/s, p50 ${measurement.p50_ms} ms, p99 ${measurement.p99_ms} ms\n`);
+      }
+    }
+
+    const report = { date: new Date().toISOString(), machine: machine(), settings: { duration_s: DURATION_S, warmup_s: WARMUP_S }, results, targets: checkTargets(results) };
+    await writeReport(ROOT, report);
+    for (const t of report.targets) console.log(`${t.met ? "met   " : "MISSED"} ${t.target}: ${t.value}`);
+  } finally {
+    await service.stop();
+  }
+}
+
+function checkTargets(results: ScenarioResult[]): TargetCheck[] {
+  const at = (scenario: string, connections: number) => results.find((r) => r.scenario === scenario && r.connections === connections);
+  const checks: TargetCheck[] = [];
+  const local50 = at("local_execute", 50);
+  if (local50?.throughput_ratio != null) {
+    checks.push({
+      target: "local execute ≥ 60 % of /health throughput at concurrency 50",
+      value: `${(local50.throughput_ratio * 100).toFixed(0)} %`,
+      met: local50.throughput_ratio >= 0.6,
+    });
+    checks.push({
+      target: "local execute > 1,000 req/s at concurrency 50",
+      value: `${local50.measurement.requests_per_sec} req/s`,
+      met: local50.measurement.requests_per_sec > 1000,
+    });
+  }
+  const external1 = at("external_execute", 1);
+  if (external1?.added_p50_ms != null) {
+    checks.push({
+      target: "external call adds ≤ 2 ms p50 over the direct SDK call at concurrency 1",
+      value: `${external1.added_p50_ms} ms`,
+      met: external1.added_p50_ms <= 2,
+    });
+  }
+  for (const r of results.filter((r) => r.connections === 50 && r.scenario !== "health" && !r.scenario.startsWith("direct_"))) {
+    checks.push({ target: `${r.scenario}: p99 < 100 ms at concurrency 50`, value: `${r.measurement.p99_ms} ms`, met: r.measurement.p99_ms < 100 });
+  }
+  return checks;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+await main();
