@@ -28,6 +28,7 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
   it("unauthenticated: no API key, or an unknown one, with REST's messages", async () => {
     const missing = await rpcError(rpcClient(protocol, { key: null }).getTools({ sessionId: "x" }), Code.Unauthenticated, "unauthorized");
     expect(missing.rawMessage).toBe("missing API key: send `Authorization: Bearer <key>`");
+    expect(missing.metadata.get("WWW-Authenticate")).toBe("Bearer");
     const unknown = await rpcError(rpcClient(protocol, { key: "not-a-key-at-all" }).getTools({ sessionId: "x" }), Code.Unauthenticated);
     expect(unknown.rawMessage).toBe("invalid API key");
   });

@@ -45,7 +45,8 @@ export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof ApiError) {
     const detail = { code: err.code, details: err.details === undefined ? undefined : fromJson(ValueSchema, jsonValue(err.details)) };
-    return new ConnectError(err.message, connectCode(err.code), undefined, [{ desc: ErrorDetailSchema, value: detail }]);
+    // The error's headers (`WWW-Authenticate` on a 401) go out as the call's metadata.
+    return new ConnectError(err.message, connectCode(err.code), err.headers, [{ desc: ErrorDetailSchema, value: detail }]);
   }
   console.error("unhandled error", err);
   return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
