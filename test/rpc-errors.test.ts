@@ -172,6 +172,7 @@ describe("RPC paths next to REST's routing", () => {
   it("REST keeps its 404 and 405", async () => {
     expect((await api("/api/v1/nope")).status).toBe(404);
     expect((await api("/api/v1/mcp/tools/local_get_time/execute")).status).toBe(405);
+    expect((await api("/openapi.json", { key: null })).status).toBe(200);
   });
 });
 

@@ -7,6 +7,7 @@ import { Code, ConnectError, createContextKey, type HandlerContext } from "@conn
 import type { ServiceConfig } from "../../config/schema";
 import type { Env } from "../../env";
 
+/** What an authenticated call runs with. */
 export interface Caller {
   env: Env;
   tenant: string;

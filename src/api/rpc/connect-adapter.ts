@@ -31,6 +31,7 @@ import type { AppEnv } from "../../env";
 import { readBodyCapped } from "../read-body";
 import { kCaller } from "./caller";
 
+/** What {@link connectApp} serves, and behind what. */
 export interface ConnectAppOptions {
   /** Registers the services on the router. */
   routes: (router: ConnectRouter) => void;

@@ -17,10 +17,12 @@ const BindSessionInput = BindRequest.extend({ session_id: SessionId });
 // The tool call's timeout comes from the call's deadline, not from the message.
 const ExecuteToolInput = ExecuteRequest.omit({ timeout_ms: true }).extend({ tool_name: ToolPathParams.shape.toolName });
 
+/** The session id of any request that names only a session. */
 export function sessionInput(req: { sessionId: string }): z.output<typeof SessionInput> {
   return parse(SessionInput, { session_id: req.sessionId });
 }
 
+/** A BindSession request, by the rules of REST's bind path and body. */
 export function bindInput(req: BindSessionRequest): z.output<typeof BindSessionInput> {
   return parse(BindSessionInput, {
     session_id: req.sessionId,
@@ -31,6 +33,7 @@ export function bindInput(req: BindSessionRequest): z.output<typeof BindSessionI
   });
 }
 
+/** An ExecuteTool request, by the rules of REST's execute path and body; arguments from either field. */
 export function executeInput(req: ExecuteToolRequest): z.output<typeof ExecuteToolInput> {
   return parse(ExecuteToolInput, {
     tool_name: req.toolName,

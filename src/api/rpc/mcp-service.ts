@@ -12,6 +12,7 @@ import { toolTimeoutMs, withinDeadline } from "./deadline";
 import { bindInput, deviceFrameInput, executeInput, sessionInput } from "./inputs";
 import { bindMessage, executionMessage, sessionMessage, toolsMessage } from "./messages";
 
+/** The service implementation, mounted in app.ts through the Connect adapter. */
 export const mcpService: ServiceImpl<typeof MCPService> = {
   async getTools(req, ctx) {
     const { session_id } = sessionInput(req);

@@ -28,6 +28,7 @@ const ACTION_TYPES = {
   error: ActionType.ERROR,
 } as const satisfies Record<ToolAction, ActionType>;
 
+/** GetTools: REST's `{tools, sources}`. */
 export function toolsMessage(list: ToolList): MessageInitShape<typeof GetToolsResponseSchema> {
   return { tools: list.tools.map(toolMessage), sources: list.sources.map(sourceReportMessage) };
 }
@@ -54,6 +55,7 @@ function sourceReportMessage(report: SourceReport): MessageInitShape<typeof Sour
   };
 }
 
+/** ExecuteTool: REST's ExecutionResult, the result both as text (the original field) and as JSON. */
 export function executionMessage(result: ExecutionResult): MessageInitShape<typeof ExecuteToolResponseSchema> {
   const value = jsonValue(result.result);
   const message: MessageInitShape<typeof ExecuteToolResponseSchema> = {
@@ -70,6 +72,7 @@ export function executionMessage(result: ExecutionResult): MessageInitShape<type
   return message;
 }
 
+/** A session as REST shows it, with timestamps for its ISO strings and "" for a missing vision URL. */
 export function sessionMessage(view: SessionView): MessageInitShape<typeof SessionSchema> {
   return {
     sessionId: view.session_id,
@@ -84,6 +87,7 @@ export function sessionMessage(view: SessionView): MessageInitShape<typeof Sessi
   };
 }
 
+/** BindSession: REST's bind answer. */
 export function bindMessage(answer: BindAnswer): MessageInitShape<typeof BindSessionResponseSchema> {
   return { success: answer.success, message: answer.message, created: answer.created, session: sessionMessage(answer.session) };
 }
