@@ -1,7 +1,8 @@
 /**
  * @module app
- * Composes the Worker's HTTP surface: health and API docs (no auth), the authenticated `/api/v1` routes,
- * and one error model for everything, including unknown routes (404) and wrong methods (405).
+ * Composes the Worker's HTTP surface: health and API docs (no auth), the authenticated `/api/v1` routes and
+ * `mcp.MCPService` over Connect and gRPC-Web, and one error model for everything, including unknown routes (404)
+ * and wrong methods (405).
  */
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
@@ -10,11 +11,15 @@ import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
 import { registerRestRoutes } from "./api/rest/routes";
 import { HealthResponse } from "./api/rest/schemas";
+import { connectApp } from "./api/rpc/connect-adapter";
+import { toConnectError } from "./api/rpc/connect-errors";
+import { mcpService } from "./api/rpc/mcp-service";
 import { apiKeyAuth } from "./auth";
 import { loadConfig, requireConfig } from "./config/load";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
-import { fieldIssues, summarizeIssues } from "./validation";
+import { MCPService } from "./gen/mcp/service_pb";
+import { fieldIssues, invalidRequest } from "./validation";
 
 export const SERVICE_NAME = "xiaozhi-mcp-service";
 export const SERVICE_VERSION = packageJson.version;
@@ -29,9 +34,7 @@ const TARGET_NAMES: Record<string, string> = {
 /** A failed schema check is a 400 naming each field and the rule it broke. */
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (result.success) return;
-  const issues = fieldIssues(result.error);
-  const where = TARGET_NAMES[result.target] ?? result.target;
-  throw new ApiError("invalid_request", `invalid ${where}: ${summarizeIssues(issues)}`, issues);
+  throw invalidRequest(TARGET_NAMES[result.target] ?? result.target, fieldIssues(result.error));
 };
 
 const withConfig = (): MiddlewareHandler<AppEnv> =>
@@ -66,6 +69,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("/api/*", apiKeyAuth(), withConfig());
   registerRestRoutes(app);
+
+  // The same API over Connect and gRPC-Web at /mcp.MCPService/<Rpc>, behind the same middleware.
+  app.route(
+    "/",
+    connectApp({
+      routes: (router) => router.service(MCPService, mcpService),
+      middleware: [apiKeyAuth(), withConfig()],
+      toConnectError,
+    }),
+  );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

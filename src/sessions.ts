@@ -1,9 +1,10 @@
 /**
  * @module sessions
  * Where a tenant's session lives: one Durable Object per (tenant, session id), so a tenant can only
- * ever reach its own sessions. Also maps a session's expected failures to API errors.
+ * ever reach its own sessions. Also maps a session's expected failures to API errors, and holds the answers
+ * both APIs (REST and RPC) give for binding and unbinding.
  */
-import type { SessionOutcome } from "../durable-objects/session-api";
+import type { BindCommand, BindOutcome, SessionOutcome } from "../durable-objects/session-api";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 
@@ -16,4 +17,29 @@ export function sessionStub(env: Env, tenant: string, sessionId: string) {
 export function unwrap<T>(outcome: SessionOutcome<T>): T {
   if (outcome.ok) return outcome.value;
   throw new ApiError(outcome.error.code, outcome.error.message);
+}
+
+/** What binding a session answers, in both APIs. */
+export interface BindAnswer extends BindOutcome {
+  success: true;
+  message: string;
+}
+
+/** Binds `sessionId` (binding again updates it). */
+export async function bindSession(
+  env: Env,
+  tenant: string,
+  sessionId: string,
+  fields: Omit<BindCommand, "tenant" | "sessionId">,
+): Promise<BindAnswer> {
+  const outcome = await sessionStub(env, tenant, sessionId).bind({ ...fields, tenant, sessionId });
+  const message = outcome.created ? "session bound" : "session binding updated";
+  return { success: true, created: outcome.created, message, session: outcome.session };
+}
+
+/** Forgets `sessionId` and everything it holds; `session_not_found` when it was not bound. */
+export async function unbindSession(env: Env, tenant: string, sessionId: string): Promise<{ success: true; message: string }> {
+  const removed = await sessionStub(env, tenant, sessionId).unbind();
+  if (!removed) throw new ApiError("session_not_found", `session "${sessionId}" is not bound`);
+  return { success: true, message: "session unbound" };
 }

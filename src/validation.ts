@@ -3,6 +3,7 @@
  * Turns zod issues into messages a client can act on: each names the field (as a dotted path) and the rule.
  */
 import type { z } from "zod";
+import { ApiError } from "./errors";
 
 /** One failed rule, as it appears in an error's `details`. */
 export interface FieldIssue {
@@ -39,4 +40,9 @@ export function fieldIssues(error: z.ZodError, prefix?: string): FieldIssue[] {
 /** A one-line summary: `"device_id: expected string, received number; token: unknown field"`. */
 export function summarizeIssues(issues: readonly FieldIssue[]): string {
   return issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+}
+
+/** The `invalid_request` error for `issues` in `where` (e.g. "request body"): every API answers it alike. */
+export function invalidRequest(where: string, issues: FieldIssue[]): ApiError {
+  return new ApiError("invalid_request", `invalid ${where}: ${summarizeIssues(issues)}`, issues);
 }

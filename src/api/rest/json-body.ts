@@ -7,6 +7,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
+import { readBodyCapped } from "../read-body";
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -21,7 +22,7 @@ export const jsonBody = (): MiddlewareHandler<AppEnv> =>
       );
     }
     const limit = c.var.config.limits.max_body_bytes;
-    const text = await readCapped(c.req.raw, limit);
+    const text = new TextDecoder().decode(await readBodyCapped(c.req.raw, limit));
     try {
       JSON.parse(text);
     } catch (err) {
@@ -31,30 +32,3 @@ export const jsonBody = (): MiddlewareHandler<AppEnv> =>
     c.req.raw = new Request(c.req.raw, { body: text });
     await next();
   };
-
-async function readCapped(request: Request, limit: number): Promise<string> {
-  const tooLarge = () => new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit });
-  const declared = Number(request.headers.get("Content-Length") ?? NaN);
-  if (declared > limit) throw tooLarge();
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}

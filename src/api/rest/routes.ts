@@ -5,8 +5,7 @@
  */
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { ApiError } from "../../errors";
-import { sessionStub, unwrap } from "../../sessions";
+import { bindSession, sessionStub, unbindSession, unwrap } from "../../sessions";
 import { jsonBody } from "./json-body";
 import {
   BindRequest,
@@ -109,10 +108,7 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(bindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    const outcome = await sessionStub(c.env, c.var.tenant, sessionId).bind({ tenant: c.var.tenant, sessionId, ...body });
-    const message = outcome.created ? "session bound" : "session binding updated";
-    return c.json({ success: true as const, created: outcome.created, message, session: outcome.session }, 200);
+    return c.json(await bindSession(c.env, c.var.tenant, sessionId, c.req.valid("json")), 200);
   });
 
   app.openapi(getSessionRoute, async (c) => {
@@ -122,9 +118,7 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(unbindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
-    const removed = await sessionStub(c.env, c.var.tenant, sessionId).unbind();
-    if (!removed) throw new ApiError("session_not_found", `session "${sessionId}" is not bound`);
-    return c.json({ success: true as const, message: "session unbound" }, 200);
+    return c.json(await unbindSession(c.env, c.var.tenant, sessionId), 200);
   });
 
   app.openapi(listToolsRoute, async (c) => {

@@ -1,0 +1,101 @@
+/**
+ * @module api/rpc/connect-adapter
+ * Serves Connect services inside the Hono app, the connect-express way: each procedure of the Connect router
+ * becomes a route of a sub-app, behind the same middleware as the REST routes (API key, config). This file
+ * only converts between Hono's fetch world and Connect's universal handlers; what the rpcs do lives in their
+ * service file.
+ *
+ * - Errors keep each protocol's wire format: whatever the middleware throws (a 401, a 503) is handed to the
+ *   procedure's own handler, whose request gate throws it, as a ConnectError, before the body is read.
+ * - The body is read up to `limits.max_body_bytes`, as for REST, before Connect parses it.
+ * - Native gRPC is off: a Worker cannot send HTTP trailers. Connect and gRPC-Web are served; in production,
+ *   Cloudflare's edge converts native gRPC to gRPC-Web in front of the Worker.
+ * - Unknown procedures are not routes here, so they reach the app's 404.
+ */
+import {
+  type ConnectError,
+  type ConnectRouter,
+  createConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import {
+  createAsyncIterable,
+  type UniversalHandler,
+  type UniversalServerRequest,
+  universalServerResponseToFetch,
+} from "@connectrpc/connect/protocol";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../env";
+import { readBodyCapped } from "../read-body";
+import { kCaller } from "./caller";
+
+/** What {@link connectApp} serves, and behind what. */
+export interface ConnectAppOptions {
+  /** Registers the services on the router. */
+  routes: (router: ConnectRouter) => void;
+  /** Runs before every procedure, as on the REST routes; sets `tenant` and `config` on the context. */
+  middleware: MiddlewareHandler<AppEnv>[];
+  /** What the middleware or an rpc threw, as the error the client gets. */
+  toConnectError: (err: unknown) => ConnectError;
+}
+
+/** Set when the middleware rejected the call: the request gate throws it. */
+const kRejection = createContextKey<{ error: unknown } | undefined>(undefined, { description: "the middleware's rejection" });
+
+/** A Hono app serving the router's procedures at their paths (`/mcp.MCPService/GetTools`, …); mount it at `/`. */
+export function connectApp({ routes, middleware, toConnectError }: ConnectAppOptions): Hono<AppEnv> {
+  const mapErrors: Interceptor = (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (err) {
+      throw toConnectError(err);
+    }
+  };
+  const router = createConnectRouter({
+    grpc: false,
+    interceptors: [mapErrors],
+    requestGate(ctx) {
+      const rejection = ctx.values.get(kRejection);
+      if (rejection) throw toConnectError(rejection.error);
+    },
+    // JSON answers show every field, as the REST API's do (proto3 would leave out false, 0 and "").
+    jsonOptions: { alwaysEmitImplicit: true },
+  });
+  routes(router);
+
+  const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
+  const app = new Hono<AppEnv>();
+  for (const [path, handler] of handlers) {
+    app.use(path, ...middleware);
+    app.all(path, (c) => serve(handler, c));
+  }
+  app.onError((err, c) => {
+    const handler = handlers.get(c.req.path);
+    if (!handler) throw err;
+    return serve(handler, c, { error: err });
+  });
+  return app;
+}
+
+async function serve(handler: UniversalHandler, c: Context<AppEnv>, rejection?: { error: unknown }): Promise<Response> {
+  const values = createContextValues();
+  let body: Uint8Array = new Uint8Array();
+  if (rejection) {
+    values.set(kRejection, rejection);
+  } else {
+    values.set(kCaller, { env: c.env, tenant: c.var.tenant, config: c.var.config });
+    body = await readBodyCapped(c.req.raw, c.var.config.limits.max_body_bytes);
+  }
+  const request: UniversalServerRequest = {
+    httpVersion: "1.1",
+    method: c.req.method,
+    url: c.req.url,
+    header: c.req.raw.headers,
+    body: createAsyncIterable([body]),
+    signal: c.req.raw.signal,
+    contextValues: values,
+  };
+  return universalServerResponseToFetch(await handler(request));
+}

@@ -1,0 +1,98 @@
+/**
+ * @module api/rpc/inputs
+ * The RPC requests, checked by the REST API's own schemas (composed, not copied): both APIs accept the same
+ * values and reject the rest with the same messages, naming the proto's field. Proto3 cannot tell an empty
+ * string from a missing one, so an optional field left empty counts as not given.
+ */
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { z } from "@hono/zod-openapi";
+import type { BindSessionRequest, ExecuteToolRequest, HandleMessageRequest } from "../../gen/mcp/service_pb";
+import { type FieldIssue, fieldIssues, invalidRequest } from "../../validation";
+import { BindRequest, ExecuteRequest, SessionId, ToolPathParams } from "../rest/schemas";
+
+const WHERE = "request";
+
+const SessionInput = z.object({ session_id: SessionId });
+const BindSessionInput = BindRequest.extend({ session_id: SessionId });
+// The tool call's timeout comes from the call's deadline, not from the message.
+const ExecuteToolInput = ExecuteRequest.omit({ timeout_ms: true }).extend({ tool_name: ToolPathParams.shape.toolName });
+
+/** The session id of any request that names only a session. */
+export function sessionInput(req: { sessionId: string }): z.output<typeof SessionInput> {
+  return parse(SessionInput, { session_id: req.sessionId });
+}
+
+/** A BindSession request, by the rules of REST's bind path and body. */
+export function bindInput(req: BindSessionRequest): z.output<typeof BindSessionInput> {
+  return parse(BindSessionInput, {
+    session_id: req.sessionId,
+    device_id: req.deviceId,
+    client_id: req.clientId,
+    vision_url: optional(req.visionUrl),
+    token: optional(req.token),
+  });
+}
+
+/** An ExecuteTool request, by the rules of REST's execute path and body; arguments from either field. */
+export function executeInput(req: ExecuteToolRequest): z.output<typeof ExecuteToolInput> {
+  return parse(ExecuteToolInput, {
+    tool_name: req.toolName,
+    session_id: req.sessionId,
+    device_id: optional(req.deviceId),
+    arguments: oneOf("arguments", req.arguments, "arguments_json", req.argumentsJson) ?? {},
+  });
+}
+
+/** The session and the device frame of a HandleXiaoZhiMessage request. */
+export function deviceFrameInput(req: HandleMessageRequest): { session_id: string; frame: JsonObject } {
+  const { session_id } = sessionInput(req);
+  const frame = oneOf("message", req.message, "message_json", req.messageJson, fromFrameFields);
+  if (frame === undefined) {
+    throw invalidRequest(WHERE, [{ field: "message_json", rule: "required", message: "the device's frame is required" }]);
+  }
+  return { session_id, frame };
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalidRequest(WHERE, fieldIssues(parsed.error));
+  return parsed.data;
+}
+
+function optional(value: string): string | undefined {
+  return value === "" ? undefined : value;
+}
+
+/**
+ * The value of whichever of a string-map field (the original design's) and its JSON field is set; both set is
+ * invalid, neither set is undefined.
+ */
+function oneOf(
+  mapName: string,
+  map: Record<string, string>,
+  jsonName: string,
+  json: JsonObject | undefined,
+  fromMap: (map: Record<string, string>) => JsonObject = (m) => m,
+): JsonObject | undefined {
+  const mapSet = Object.keys(map).length > 0;
+  if (mapSet && json !== undefined) {
+    const issue: FieldIssue = { field: jsonName, rule: "one_of", message: `set ${mapName} or ${jsonName}, not both` };
+    throw invalidRequest(WHERE, [issue]);
+  }
+  return json ?? (mapSet ? fromMap(map) : undefined);
+}
+
+/** A frame from its top-level fields as strings: the JSON text of an object or array becomes that value. */
+function fromFrameFields(fields: Record<string, string>): JsonObject {
+  const frame: JsonObject = {};
+  for (const [key, text] of Object.entries(fields)) frame[key] = /^\s*[[{]/.test(text) ? parseOr(text) : text;
+  return frame;
+}
+
+function parseOr(text: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return text;
+  }
+}

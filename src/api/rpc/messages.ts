@@ -1,0 +1,93 @@
+/**
+ * @module api/rpc/messages
+ * The answers of the REST API as `mcp.*` messages: every field REST has, in the proto's shape. Where the
+ * original design's fields are strings, they get the text form of the value and the `*_json` field the value.
+ */
+import { fromJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { SessionView, ToolList } from "../../../durable-objects/session-api";
+import type { BindAnswer } from "../../sessions";
+import type { SourceReport } from "../../tools/router";
+import type { ExecutionResult, ToolAction, ToolDescriptor } from "../../tools/types";
+import {
+  ActionType,
+  type BindSessionResponseSchema,
+  type ExecuteToolResponseSchema,
+  type GetToolsResponseSchema,
+  type SessionSchema,
+  type SourceReportSchema,
+  type ToolSchema,
+} from "../../gen/mcp/service_pb";
+import { jsonValue, toStringMap, toText } from "./json";
+
+const ACTION_TYPES = {
+  none: ActionType.NONE,
+  response: ActionType.RESPONSE,
+  call_handler: ActionType.CALL_HANDLER,
+  req_llm: ActionType.REQ_LLM,
+  error: ActionType.ERROR,
+} as const satisfies Record<ToolAction, ActionType>;
+
+/** GetTools: REST's `{tools, sources}`. */
+export function toolsMessage(list: ToolList): MessageInitShape<typeof GetToolsResponseSchema> {
+  return { tools: list.tools.map(toolMessage), sources: list.sources.map(sourceReportMessage) };
+}
+
+function toolMessage(tool: ToolDescriptor): MessageInitShape<typeof ToolSchema> {
+  return {
+    name: tool.name,
+    description: tool.description,
+    inputSchema: toStringMap(tool.input_schema),
+    inputSchemaJson: jsonValue(tool.input_schema) as JsonObject,
+    source: tool.source,
+    originalName: tool.original_name,
+    server: tool.server ?? "",
+  };
+}
+
+function sourceReportMessage(report: SourceReport): MessageInitShape<typeof SourceReportSchema> {
+  return {
+    source: report.source,
+    kind: report.kind,
+    status: report.status,
+    toolCount: report.tool_count,
+    error: report.error ?? "",
+  };
+}
+
+/** ExecuteTool: REST's ExecutionResult, the result both as text (the original field) and as JSON. */
+export function executionMessage(result: ExecutionResult): MessageInitShape<typeof ExecuteToolResponseSchema> {
+  const value = jsonValue(result.result);
+  const message: MessageInitShape<typeof ExecuteToolResponseSchema> = {
+    success: result.success,
+    action: ACTION_TYPES[result.action],
+    result: toText(value),
+    response: result.response ?? "",
+    resultJson: fromJson(ValueSchema, value),
+  };
+  if (result.error) {
+    const { code, message: text, details } = result.error;
+    message.error = { code, message: text, details: details === undefined ? undefined : fromJson(ValueSchema, jsonValue(details)) };
+  }
+  return message;
+}
+
+/** A session as REST shows it, with timestamps for its ISO strings and "" for a missing vision URL. */
+export function sessionMessage(view: SessionView): MessageInitShape<typeof SessionSchema> {
+  return {
+    sessionId: view.session_id,
+    deviceId: view.device_id,
+    clientId: view.client_id,
+    visionUrl: view.vision_url ?? "",
+    hasToken: view.has_token,
+    boundAt: timestampFromDate(new Date(view.bound_at)),
+    lastUsedAt: timestampFromDate(new Date(view.last_used_at)),
+    expiresAt: timestampFromDate(new Date(view.expires_at)),
+    tools: { count: view.tools.count, sources: view.tools.sources.map(sourceReportMessage) },
+  };
+}
+
+/** BindSession: REST's bind answer. */
+export function bindMessage(answer: BindAnswer): MessageInitShape<typeof BindSessionResponseSchema> {
+  return { success: answer.success, message: answer.message, created: answer.created, session: sessionMessage(answer.session) };
+}
