@@ -244,6 +244,22 @@ describe("replacing and closing the relay", () => {
   });
 });
 
+describe("JSON-RPC ids", () => {
+  it("stay within int32: after 2147483647 the counter starts again at 1", async () => {
+    await bindSession("ids-1");
+    const device = new DeviceSimulator();
+    await openRelay("ids-1", device);
+    await untilDeviceReady("ids-1");
+    await runInDurableObject(stub("ids-1"), (_instance, state) => {
+      state.storage.sql.exec("UPDATE device_link SET next_rpc_id = 2147483647");
+    });
+    expect((await executeTool("ids-1", "self_audio_speaker_set_volume", { volume: 1 })).body.success).toBe(true);
+    expect((await executeTool("ids-1", "self_audio_speaker_set_volume", { volume: 2 })).body.success).toBe(true);
+    expect(device.requests("tools/call").map((p) => p.id)).toEqual([2147483647, 1]);
+    expect(device.volume).toBe(2);
+  });
+});
+
 describe("eviction and hibernation", () => {
   it("the relay keeps working after the object is evicted with its WebSockets hibernated", async () => {
     await bindSession("evict-1");
