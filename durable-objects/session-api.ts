@@ -35,6 +35,17 @@ export interface SessionView {
   last_used_at: string;
   expires_at: string;
   tools: { count: number; sources: SourceReport[] };
+  device: DeviceView;
+}
+
+/** The device relay as the session sees it. */
+export interface DeviceView {
+  relay: "open" | "closed";
+  relay_opened_at: string | null;
+  /** How the device's tools can be listed now (the `device` source's status). */
+  tools_status: "ok" | "incomplete" | "unavailable";
+  /** The latest notification the device sent (never answered). */
+  last_notification: { method: string; params: object | null; received_at: string } | null;
 }
 
 export interface ToolList {
@@ -42,7 +53,10 @@ export interface ToolList {
   sources: SourceReport[];
 }
 
-export type SessionErrorCode = Extract<ErrorCode, "session_not_found" | "tool_not_found" | "device_mismatch">;
+export type SessionErrorCode = Extract<
+  ErrorCode,
+  "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request"
+>;
 
 export type SessionOutcome<T> = { ok: true; value: T } | { ok: false; error: { code: SessionErrorCode; message: string } };
 

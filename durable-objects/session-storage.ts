@@ -5,12 +5,15 @@
  * ## Storage layout
  * - `session_meta(key, value)`: `schema_version`.
  * - `session_binding`: one row (id = 1) holding the binding and its timestamps (ms since epoch).
+ * - `device_link`: one row (id = 1), written once a relay opens: the next JSON-RPC id, the current relay's
+ *   generation, the handshake in progress, the device's tool list and its latest notification
+ *   (codec in `device-storage.ts`). Added in schema version 2.
  *
  * Nothing is written for a session until it is bound, so looking up an unknown session leaves no trace.
  * Unbinding or expiry calls `deleteAll()`, which drops the tables and the alarm.
  */
 
-const CURRENT_SCHEMA_VERSION = 1;
+const CURRENT_SCHEMA_VERSION = 2;
 
 /** The binding as stored. `token` never leaves the object in an API answer. */
 export interface BindingRow {
@@ -41,6 +44,18 @@ export function ensureSchema(sql: SqlStorage): void {
     bound_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     last_used_at INTEGER NOT NULL
+  )`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS device_link (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    next_rpc_id INTEGER NOT NULL DEFAULT 1,
+    relay INTEGER NOT NULL DEFAULT 0,
+    relay_opened_at INTEGER,
+    handshake TEXT,
+    list_error TEXT,
+    refresh_at INTEGER,
+    last_notification TEXT,
+    tool_list TEXT,
+    staged_tools TEXT NOT NULL DEFAULT '[]'
   )`);
   sql.exec("INSERT OR REPLACE INTO session_meta (key, value) VALUES ('schema_version', ?)", String(CURRENT_SCHEMA_VERSION));
 }

@@ -6,20 +6,33 @@
  * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
  * - bound: the binding row is in SQLite; each call refreshes `last_used_at` (persisted at most once a
  *   minute) and the alarm stands at `last_used_at + idle TTL`.
- * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted and
- *   `deleteAll()` drops the binding and the alarm, back to unbound.
+ * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted, the device
+ *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound.
  * Eviction loses only memory: the binding is read back from SQLite on the next call.
+ *
+ * ## Device relay
+ * `fetch` is only the relay's WebSocket upgrade (everything else is RPC). The relay is accepted with the
+ * hibernation API and handed to the {@link DevicePeer}; its frames arrive in `webSocketMessage`, and the same
+ * frames sent over HTTP arrive in `handleDeviceFrame`. While a relay is open with a vision token, the alarm
+ * also wakes the object to re-initialise the device before the token expires.
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../src/config/load";
 import type { ServiceConfig } from "../src/config/schema";
 import type { Env } from "../src/env";
+import { ApiError } from "../src/errors";
+import { type FrameParse, parseFrame, parseFrameText } from "../src/tools/device/frames";
+import { DevicePeer, type FrameReceipt, type InitializeInput } from "../src/tools/device/peer";
+import { DeviceToolSource } from "../src/tools/device/source";
 import { LocalToolSource } from "../src/tools/local/source";
 import { ToolRouter } from "../src/tools/router";
 import type { ExecutionResult, SessionContext } from "../src/tools/types";
+import { RelayCloseCode, RelaySockets, relayAutoResponse } from "./device-relay";
+import { SqlDeviceStore } from "./device-storage";
 import type {
   BindCommand,
   BindOutcome,
+  DeviceView,
   ExecuteCommand,
   SessionErrorCode,
   SessionOutcome,
@@ -38,6 +51,17 @@ export class SessionObject extends DurableObject<Env> {
   #lifetime = new AbortController();
   /** The session's tool sources, kept for the object's life so they can hold connections. */
   #toolRouter: ToolRouter | undefined;
+  /** The device's JSON-RPC peer: its pending calls live as long as the object. */
+  #devicePeer: DevicePeer | undefined;
+  readonly #deviceStore: SqlDeviceStore;
+  readonly #relays: RelaySockets;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#deviceStore = new SqlDeviceStore(ctx.storage.sql);
+    this.#relays = new RelaySockets(ctx);
+    ctx.setWebSocketAutoResponse(relayAutoResponse());
+  }
 
   async bind(command: BindCommand): Promise<BindOutcome> {
     const config = this.#config();
@@ -56,8 +80,8 @@ export class SessionObject extends DurableObject<Env> {
     };
     ensureSchema(this.ctx.storage.sql);
     writeBinding(this.ctx.storage.sql, row);
-    await this.ctx.storage.setAlarm(now + idleTtlMs(config));
     this.#binding = row;
+    await this.#armAlarm(row);
     return { created: existing === null, session: await this.#view(row, config) };
   }
 
@@ -77,7 +101,7 @@ export class SessionObject extends DurableObject<Env> {
   async listTools(): Promise<SessionOutcome<ToolList>> {
     const binding = await this.#use();
     if (!binding) return notBound();
-    const { tools, sources } = await this.#router(this.#config()).list();
+    const { tools, sources } = await this.#router(this.#config(), binding).list();
     return { ok: true, value: { tools, sources } };
   }
 
@@ -87,7 +111,7 @@ export class SessionObject extends DurableObject<Env> {
     if (command.device_id !== undefined && command.device_id !== binding.device_id) {
       return failure("device_mismatch", `device_id "${command.device_id}" is not the device bound to this session`);
     }
-    const resolved = await this.#router(this.#config()).resolve(command.tool_name);
+    const resolved = await this.#router(this.#config(), binding).resolve(command.tool_name);
     if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
     const result = await resolved.source.callTool(resolved.tool, command.arguments, {
       session: sessionContext(binding),
@@ -97,7 +121,59 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: result };
   }
 
-  /** Idle expiry: forget the session once it has gone unused for its TTL, otherwise re-arm. */
+  /** A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): as if from the relay. */
+  async handleDeviceFrame(frame: unknown): Promise<SessionOutcome<FrameReceipt>> {
+    const binding = await this.#use();
+    if (!binding) return notBound();
+    const parsed = parseFrame(frame);
+    if (!parsed.ok) return failure("invalid_request", `invalid device frame: ${parsed.reason}`);
+    return { ok: true, value: this.#receive(binding, parsed) };
+  }
+
+  /**
+   * The relay's WebSocket upgrade, the only request `fetch` serves (the Worker has checked the upgrade header):
+   * a bound session only, answered 404 before upgrading otherwise. The new relay replaces any older one.
+   */
+  override async fetch(_request: Request): Promise<Response> {
+    const binding = await this.#use();
+    if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse();
+    const { 0: client, 1: server } = new WebSocketPair();
+    const peer = this.#peer(binding);
+    const relay = this.#deviceStore.state().relay + 1;
+    this.#relays.accept(server, relay);
+    await peer.relayOpened(relay, initializeInput(binding));
+    await this.#armAlarm(binding);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const binding = await this.#use();
+    if (!binding) {
+      this.#relays.closeAll(RelayCloseCode.sessionEnded, "session not bound");
+      return;
+    }
+    const relay = this.#relays.generationOf(ws);
+    if (relay === null || relay !== this.#deviceStore.state().relay) {
+      console.warn("device frame dropped: it came on a replaced relay", { session: binding.session_id });
+      return;
+    }
+    const parsed: FrameParse =
+      typeof message === "string" ? parseFrameText(message) : { ok: false, reason: "binary frame: device frames are text" };
+    this.#receive(binding, parsed);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#relayEnded(ws, `the device relay closed (code ${code}${reason ? `: ${reason}` : ""})`);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.#relayEnded(ws, `the device relay failed: ${String(error)}`);
+  }
+
+  /**
+   * Idle expiry: forget the session once it has gone unused for its TTL. Otherwise re-initialise the device
+   * when its vision token is due for renewal, and re-arm.
+   */
   override async alarm(): Promise<void> {
     const binding = this.#load();
     if (!binding) {
@@ -105,13 +181,43 @@ export class SessionObject extends DurableObject<Env> {
       return;
     }
     const expiresAt = binding.last_used_at + idleTtlMs(this.#config());
-    if (Date.now() >= expiresAt) await this.#forget("session expired");
-    else await this.ctx.storage.setAlarm(expiresAt);
+    if (Date.now() >= expiresAt) {
+      await this.#forget("session expired");
+      return;
+    }
+    const peer = this.#peer(binding);
+    const refreshAt = peer.refreshAt();
+    if (refreshAt !== null && Date.now() >= refreshAt) await peer.initialize(initializeInput(binding));
+    await this.#armAlarm(binding);
   }
 
   #load(): BindingRow | null {
-    if (this.#binding === undefined) this.#binding = readBinding(this.ctx.storage.sql);
+    if (this.#binding === undefined) {
+      this.#binding = readBinding(this.ctx.storage.sql);
+      // A session bound by an older version gets the newer tables before anything uses them.
+      if (this.#binding) ensureSchema(this.ctx.storage.sql);
+    }
     return this.#binding;
+  }
+
+  /** The alarm at the earlier of idle expiry and the device's vision-token renewal. */
+  async #armAlarm(binding: BindingRow): Promise<void> {
+    const expiresAt = binding.last_used_at + idleTtlMs(this.#config());
+    const refreshAt = this.#peer(binding).refreshAt();
+    await this.ctx.storage.setAlarm(refreshAt === null ? expiresAt : Math.min(expiresAt, refreshAt));
+  }
+
+  #receive(binding: BindingRow, parsed: FrameParse): FrameReceipt {
+    const receipt = parsed.ok ? this.#peer(binding).receive(parsed.message) : { handled: false, result: parsed.reason };
+    if (!receipt.handled) console.warn("device frame dropped", { session: binding.session_id, reason: receipt.result });
+    return receipt;
+  }
+
+  #relayEnded(ws: WebSocket, reason: string): void {
+    const relay = this.#relays.generationOf(ws);
+    const binding = this.#load();
+    if (relay === null || !binding) return;
+    this.#peer(binding).relayClosed(relay, reason);
   }
 
   /** The binding of a call, with its use recorded; null when not bound. */
@@ -122,13 +228,14 @@ export class SessionObject extends DurableObject<Env> {
     if (now - binding.last_used_at >= LAST_USED_PERSIST_INTERVAL_MS) {
       binding.last_used_at = now;
       writeLastUsed(this.ctx.storage.sql, now);
-      await this.ctx.storage.setAlarm(now + idleTtlMs(this.#config()));
+      await this.#armAlarm(binding);
     }
     return binding;
   }
 
   async #forget(reason: string): Promise<void> {
     this.#lifetime.abort(new Error(reason));
+    this.#relays.closeAll(RelayCloseCode.sessionEnded, reason);
     this.#lifetime = new AbortController();
     this.#binding = null;
     await this.ctx.storage.deleteAlarm();
@@ -142,13 +249,34 @@ export class SessionObject extends DurableObject<Env> {
     return loaded.config;
   }
 
-  #router(config: ServiceConfig): ToolRouter {
-    this.#toolRouter ??= new ToolRouter([new LocalToolSource(config)]);
+  #router(config: ServiceConfig, binding: BindingRow): ToolRouter {
+    this.#toolRouter ??= new ToolRouter([new LocalToolSource(config), new DeviceToolSource(this.#peer(binding))]);
     return this.#toolRouter;
   }
 
+  #peer(binding: BindingRow): DevicePeer {
+    this.#devicePeer ??= new DevicePeer(binding.session_id, this.#deviceStore, this.#relays);
+    return this.#devicePeer;
+  }
+
+  #deviceView(binding: BindingRow): DeviceView {
+    const state = this.#deviceStore.state();
+    const listing = this.#peer(binding).listing();
+    const relayOpen = this.#relays.isOpen(state.relay);
+    return {
+      relay: relayOpen ? "open" : "closed",
+      relay_opened_at: relayOpen && state.relayOpenedAt !== null ? new Date(state.relayOpenedAt).toISOString() : null,
+      tools_status: listing.status,
+      last_notification: state.lastNotification && {
+        method: state.lastNotification.method,
+        params: state.lastNotification.params,
+        received_at: new Date(state.lastNotification.received_at).toISOString(),
+      },
+    };
+  }
+
   async #view(binding: BindingRow, config: ServiceConfig): Promise<SessionView> {
-    const { tools, sources } = await this.#router(config).list();
+    const { tools, sources } = await this.#router(config, binding).list();
     return {
       session_id: binding.session_id,
       device_id: binding.device_id,
@@ -159,12 +287,17 @@ export class SessionObject extends DurableObject<Env> {
       last_used_at: new Date(binding.last_used_at).toISOString(),
       expires_at: new Date(binding.last_used_at + idleTtlMs(config)).toISOString(),
       tools: { count: tools.length, sources },
+      device: this.#deviceView(binding),
     };
   }
 }
 
 function idleTtlMs(config: ServiceConfig): number {
   return config.session.idle_ttl_seconds * 1000;
+}
+
+function initializeInput(binding: BindingRow): InitializeInput {
+  return { deviceId: binding.device_id, visionUrl: binding.vision_url, secret: binding.token };
 }
 
 function sessionContext(binding: BindingRow): SessionContext {
@@ -175,6 +308,8 @@ function failure(code: SessionErrorCode, message: string): { ok: false; error: {
   return { ok: false, error: { code, message } };
 }
 
+const NOT_BOUND_MESSAGE = "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)";
+
 function notBound(): { ok: false; error: { code: SessionErrorCode; message: string } } {
-  return failure("session_not_found", "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)");
+  return failure("session_not_found", NOT_BOUND_MESSAGE);
 }

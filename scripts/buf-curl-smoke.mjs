@@ -45,7 +45,11 @@ async function callEveryRpc(baseUrl, protocol) {
     ["ExecuteTool", { ...play, arguments_json: { song_name: "稻香" } }, handlerCall],
     ["ExecuteTool", { ...play, arguments: { song_name: "稻香" } }, handlerCall],
     ["ExecuteTool", { session_id, tool_name: "local_exit", arguments_json: {} }, { success: false, action: "ERROR", error: { code: "invalid_arguments" } }],
-    ["HandleXiaoZhiMessage", { session_id, message_json: { type: "mcp", payload: {} } }, { error: { code: "unimplemented" } }],
+    [
+      "HandleXiaoZhiMessage",
+      { session_id, message_json: { type: "mcp", payload: { jsonrpc: "2.0", method: "notifications/state_changed", params: {} } } },
+      { success: true, result: "notification notifications/state_changed recorded" },
+    ],
     ["UnbindSession", { session_id }, { success: true, message: "session unbound" }],
     ["GetSession", { session_id }, { error: { code: "not_found" } }],
     ["GetTools", { session_id: "bad id" }, { error: { code: "invalid_argument" } }],

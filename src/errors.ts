@@ -18,6 +18,7 @@ export const ErrorStatus = {
   device_mismatch: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   internal: 500,
   not_configured: 503,
   config_invalid: 503,

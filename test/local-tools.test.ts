@@ -43,7 +43,10 @@ describe("listing", () => {
     expect(byName.local_change_voice.input_schema.properties.voice.enum).toEqual(voices);
     for (const role of roles) expect(byName.local_change_role.description).toContain(role);
     for (const voice of voices) expect(byName.local_change_voice.description).toContain(voice);
-    expect(res.body.sources).toEqual([{ source: "local", kind: "local", status: "ok", tool_count: 6 }]);
+    expect(res.body.sources).toEqual([
+      { source: "local", kind: "local", status: "ok", tool_count: 6 },
+      expect.objectContaining({ source: "device", status: "unavailable" }),
+    ]);
   });
 
   it("does not list the play_music compatibility alias", async () => {

@@ -58,6 +58,18 @@ const asRest = {
     last_used_at: s?.lastUsedAt && timestampDate(s.lastUsedAt).toISOString(),
     expires_at: s?.expiresAt && timestampDate(s.expiresAt).toISOString(),
     tools: { count: s?.tools?.count, sources: s?.tools?.sources.map(asRest.source) },
+    device: {
+      relay: s?.device?.relay,
+      relay_opened_at: s?.device?.relayOpenedAt ? timestampDate(s.device.relayOpenedAt).toISOString() : null,
+      tools_status: s?.device?.toolsStatus,
+      last_notification: s?.device?.lastNotification
+        ? {
+            method: s.device.lastNotification.method,
+            params: s.device.lastNotification.params ?? null,
+            received_at: s.device.lastNotification.receivedAt && timestampDate(s.device.lastNotification.receivedAt).toISOString(),
+          }
+        : null,
+    },
   }),
 };
 
@@ -170,11 +182,42 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
     expect((await api(`/api/v1/mcp/sessions/${sessionId}`)).status).toBe(404);
   });
 
-  it("HandleXiaoZhiMessage is not implemented yet, and says so", async () => {
+  it("HandleXiaoZhiMessage takes a device frame and answers what REST's /messages answers", async () => {
     const sessionId = id("device-frame");
     await bindSession(sessionId);
-    const frame = { type: "mcp", payload: { jsonrpc: "2.0", id: 1, result: { tools: [] } } };
-    const err = await rpcError(client.handleXiaoZhiMessage({ sessionId, messageJson: frame }), Code.Unimplemented);
-    expect(err.rawMessage).toBe("HandleXiaoZhiMessage is not implemented yet: this service does not relay device frames");
+    const notification = {
+      type: "mcp",
+      payload: { jsonrpc: "2.0", method: "notifications/state_changed", params: { newState: "listening" } },
+    };
+    const viaRpc = await client.handleXiaoZhiMessage({ sessionId, messageJson: notification });
+    const viaRest = await api(`/api/v1/mcp/sessions/${sessionId}/messages`, { body: notification });
+    expect(viaRpc).toMatchObject({ success: true, result: "notification notifications/state_changed recorded" });
+    expect({ success: viaRpc.success, result: viaRpc.result }).toEqual(viaRest.body);
+    expect(viaRpc.resultJson && toJson(ValueSchema, viaRpc.resultJson)).toBe(viaRpc.result);
+    const session = await api(`/api/v1/mcp/sessions/${sessionId}`);
+    expect(session.body.device.last_notification).toMatchObject({ params: { newState: "listening" } });
+    expect(asRest.session((await client.getSession({ sessionId })).session)).toEqual(session.body);
+
+    // A reply nobody waits for is not handled, and says why.
+    const late = { type: "mcp", payload: { jsonrpc: "2.0", id: 4242, result: { content: [] } } };
+    const lateRpc = await client.handleXiaoZhiMessage({ sessionId, messageJson: late });
+    expect(lateRpc.success).toBe(false);
+    expect(lateRpc.result).toBe((await api(`/api/v1/mcp/sessions/${sessionId}/messages`, { body: late })).body.result);
+  });
+
+  it("HandleXiaoZhiMessage rejects a frame REST rejects, with the same field", async () => {
+    const sessionId = id("device-frame-bad");
+    await bindSession(sessionId);
+    const frame = { type: "mcp", payload: { jsonrpc: "2.0", id: "7", result: {} } };
+    const err = await rpcError(client.handleXiaoZhiMessage({ sessionId, messageJson: frame }), Code.InvalidArgument);
+    const rest = await api(`/api/v1/mcp/sessions/${sessionId}/messages`, { body: frame });
+    expect(rest.status).toBe(400);
+    expect(err.rawMessage).toContain("payload.id");
+    expect(rest.body.error.message).toContain("payload.id");
+    await rpcError(client.handleXiaoZhiMessage({ sessionId: id("unbound-frame"), messageJson: notificationFrame() }), Code.NotFound);
   });
 });
+
+function notificationFrame() {
+  return { type: "mcp", payload: { jsonrpc: "2.0", method: "notifications/x" } };
+}

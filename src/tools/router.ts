@@ -24,7 +24,8 @@ export interface ResolvedTool {
   source: ToolSource;
 }
 
-const MAX_TOOL_NAME_LENGTH = 64;
+/** The longest function name LLM APIs accept. */
+export const MAX_TOOL_NAME_LENGTH = 64;
 
 export class ToolRouter {
   constructor(private readonly sources: readonly ToolSource[]) {}

@@ -5,14 +5,17 @@
  */
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { ApiError } from "../../errors";
 import { bindSession, sessionStub, unbindSession, unwrap } from "../../sessions";
 import { jsonBody } from "./json-body";
 import {
   BindRequest,
   BindResponse,
+  DeviceFrame,
   ErrorResponse,
   ExecuteRequest,
   ExecutionResult,
+  MessageResponse,
   SessionPathParams,
   SessionView,
   ToolPathParams,
@@ -28,6 +31,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: "device_id differs from the session's bound device",
   413: "Body larger than the configured limit",
   415: "Body is not JSON",
+  426: "The relay needs a WebSocket upgrade (Upgrade: websocket)",
   503: "No API keys configured, or the service configuration is invalid",
 };
 
@@ -103,8 +107,36 @@ export const executeRoute = createRoute({
   },
 });
 
+export const relayRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/api/v1/mcp/sessions/{sessionId}/relay",
+  tags: ["device"],
+  summary: "Open the device relay (WebSocket): pipe the device's MCP frames both ways",
+  description:
+    "Send `Upgrade: websocket`. The service sends the exact text frames to forward to the device " +
+    '(`{"type":"mcp","session_id":…,"payload":{JSON-RPC}}`); forward every `type: "mcp"` frame from the device ' +
+    "unchanged. A new relay for the session replaces the old one (closed with code 4000); unbinding closes it " +
+    "with 4001. A text `ping` is answered `pong`.",
+  request: { params: SessionPathParams },
+  responses: {
+    101: { description: "Switching Protocols: the relay is open and the service sends `initialize`" },
+    ...errors(400, 401, 404, 426, 503),
+  },
+});
+
+export const messagesRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/api/v1/mcp/sessions/{sessionId}/messages",
+  tags: ["device"],
+  summary: "Deliver one frame from the device over HTTP instead of the relay (HandleXiaoZhiMessage)",
+  request: { params: SessionPathParams, body: jsonRequest(DeviceFrame) },
+  responses: { 200: json(MessageResponse, "The frame was taken"), ...errors(400, 401, 404, 413, 415, 503) },
+});
+
 export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
-  for (const route of [bindRoute, executeRoute]) app.on(route.method, route.getRoutingPath(), jsonBody());
+  for (const route of [bindRoute, executeRoute, messagesRoute]) app.on(route.method, route.getRoutingPath(), jsonBody());
 
   app.openapi(bindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
@@ -119,6 +151,22 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(unbindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
     return c.json(await unbindSession(c.env, c.var.tenant, sessionId), 200);
+  });
+
+  app.openapi(relayRoute, async (c) => {
+    const { sessionId } = c.req.valid("param");
+    if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+      throw new ApiError("upgrade_required", "the relay is a WebSocket: send Upgrade: websocket");
+    }
+    // An upgrade cannot travel over RPC: this one request reaches the session as a fetch.
+    return sessionStub(c.env, c.var.tenant, sessionId).fetch(c.req.raw);
+  });
+
+  app.openapi(messagesRoute, async (c) => {
+    const { sessionId } = c.req.valid("param");
+    const frame = c.req.valid("json");
+    const receipt = unwrap(await sessionStub(c.env, c.var.tenant, sessionId).handleDeviceFrame(frame));
+    return c.json({ success: receipt.handled, result: receipt.result }, 200);
   });
 
   app.openapi(listToolsRoute, async (c) => {

@@ -4,6 +4,7 @@
  * `/openapi.json`, so the three cannot drift apart.
  */
 import { z } from "@hono/zod-openapi";
+import { DeviceFrame as DeviceFrameSchema } from "../../tools/device/frames";
 
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 const SESSION_ID_RULE = "1-128 characters of A-Z a-z 0-9 . _ : @ -";
@@ -98,6 +99,18 @@ export const ExecutionResult = z
   })
   .openapi("ExecutionResult");
 
+export const DeviceView = z
+  .object({
+    relay: z.enum(["open", "closed"]),
+    relay_opened_at: z.string().nullable(),
+    tools_status: z.enum(["ok", "incomplete", "unavailable"]),
+    last_notification: z
+      .object({ method: z.string(), params: z.record(z.string(), z.unknown()).nullable(), received_at: z.string() })
+      .nullable()
+      .openapi({ description: "The latest notification the device sent (recorded, never answered)" }),
+  })
+  .openapi("DeviceRelay");
+
 export const SessionView = z
   .object({
     session_id: z.string(),
@@ -109,6 +122,7 @@ export const SessionView = z
     last_used_at: z.string(),
     expires_at: z.string(),
     tools: z.object({ count: z.number().int(), sources: z.array(SourceReport) }),
+    device: DeviceView,
   })
   .openapi("Session");
 
@@ -117,6 +131,23 @@ export const BindResponse = z
   .openapi("BindResponse");
 
 export const UnbindResponse = z.object({ success: z.literal(true), message: z.string() }).openapi("UnbindResponse");
+
+/** A frame from the device, exactly as the gateway got it (the same text it would pipe into the relay). */
+export const DeviceFrame = DeviceFrameSchema.openapi("DeviceFrame", {
+  example: {
+    type: "mcp",
+    session_id: "device-AA_BB_CC_DD_EE_FF",
+    payload: { jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text: "true" }], isError: false } },
+  },
+});
+
+/** What became of a device frame (the seed's HandleMessageResponse). */
+export const MessageResponse = z
+  .object({
+    success: z.boolean().openapi({ description: "False when the frame was dropped (a reply nothing waits for)" }),
+    result: z.string().openapi({ example: "reply to tools/call 7" }),
+  })
+  .openapi("MessageResponse");
 
 export const HealthResponse = z
   .object({ status: z.enum(["ok", "degraded"]), service: z.string(), version: z.string(), config: z.string() })

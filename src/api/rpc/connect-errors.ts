@@ -32,6 +32,8 @@ export function connectCode(code: ErrorCode): Code {
       return Code.FailedPrecondition;
     case "payload_too_large":
       return Code.ResourceExhausted;
+    case "upgrade_required":
+      return Code.FailedPrecondition;
     case "internal":
       return Code.Internal;
     case "not_configured":

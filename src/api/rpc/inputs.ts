@@ -8,7 +8,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { z } from "@hono/zod-openapi";
 import type { BindSessionRequest, ExecuteToolRequest, HandleMessageRequest } from "../../gen/mcp/service_pb";
 import { type FieldIssue, fieldIssues, invalidRequest } from "../../validation";
-import { BindRequest, ExecuteRequest, SessionId, ToolPathParams } from "../rest/schemas";
+import { BindRequest, DeviceFrame, ExecuteRequest, SessionId, ToolPathParams } from "../rest/schemas";
 
 const WHERE = "request";
 
@@ -44,13 +44,13 @@ export function executeInput(req: ExecuteToolRequest): z.output<typeof ExecuteTo
 }
 
 /** The session and the device frame of a HandleXiaoZhiMessage request. */
-export function deviceFrameInput(req: HandleMessageRequest): { session_id: string; frame: JsonObject } {
+export function deviceFrameInput(req: HandleMessageRequest): { session_id: string; frame: z.output<typeof DeviceFrame> } {
   const { session_id } = sessionInput(req);
   const frame = oneOf("message", req.message, "message_json", req.messageJson, fromFrameFields);
   if (frame === undefined) {
     throw invalidRequest(WHERE, [{ field: "message_json", rule: "required", message: "the device's frame is required" }]);
   }
-  return { session_id, frame };
+  return { session_id, frame: parse(DeviceFrame, frame) };
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {

@@ -4,13 +4,12 @@
  * session's Durable Object as the REST route, within the client's deadline, and answers in the proto's shape.
  */
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Code, ConnectError } from "@connectrpc/connect";
 import type { MCPService } from "../../gen/mcp/service_pb";
 import { bindSession, sessionStub, unbindSession, unwrap } from "../../sessions";
 import { caller } from "./caller";
 import { toolTimeoutMs, withinDeadline } from "./deadline";
 import { bindInput, deviceFrameInput, executeInput, sessionInput } from "./inputs";
-import { bindMessage, executionMessage, sessionMessage, toolsMessage } from "./messages";
+import { bindMessage, executionMessage, frameReceiptMessage, sessionMessage, toolsMessage } from "./messages";
 
 /** The service implementation, mounted in app.ts through the Connect adapter. */
 export const mcpService: ServiceImpl<typeof MCPService> = {
@@ -33,9 +32,10 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
     return bindMessage(await withinDeadline(ctx, () => bindSession(env, tenant, session_id, fields)));
   },
 
-  async handleXiaoZhiMessage(req) {
-    deviceFrameInput(req);
-    throw new ConnectError("HandleXiaoZhiMessage is not implemented yet: this service does not relay device frames", Code.Unimplemented);
+  async handleXiaoZhiMessage(req, ctx) {
+    const { session_id, frame } = deviceFrameInput(req);
+    const { env, tenant } = caller(ctx);
+    return frameReceiptMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).handleDeviceFrame(frame))));
   },
 
   async getSession(req, ctx) {

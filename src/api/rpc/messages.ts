@@ -8,12 +8,15 @@ import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { SessionView, ToolList } from "../../../durable-objects/session-api";
 import type { BindAnswer } from "../../sessions";
 import type { SourceReport } from "../../tools/router";
+import type { FrameReceipt } from "../../tools/device/peer";
 import type { ExecutionResult, ToolAction, ToolDescriptor } from "../../tools/types";
 import {
   ActionType,
   type BindSessionResponseSchema,
   type ExecuteToolResponseSchema,
+  type HandleMessageResponseSchema,
   type GetToolsResponseSchema,
+  type SessionDeviceSchema,
   type SessionSchema,
   type SourceReportSchema,
   type ToolSchema,
@@ -84,10 +87,33 @@ export function sessionMessage(view: SessionView): MessageInitShape<typeof Sessi
     lastUsedAt: timestampFromDate(new Date(view.last_used_at)),
     expiresAt: timestampFromDate(new Date(view.expires_at)),
     tools: { count: view.tools.count, sources: view.tools.sources.map(sourceReportMessage) },
+    device: deviceMessage(view.device),
+  };
+}
+
+function deviceMessage(device: SessionView["device"]): MessageInitShape<typeof SessionDeviceSchema> {
+  const { relay, relay_opened_at, tools_status, last_notification } = device;
+  return {
+    relay,
+    relayOpenedAt: relay_opened_at === null ? undefined : timestampFromDate(new Date(relay_opened_at)),
+    toolsStatus: tools_status,
+    lastNotification:
+      last_notification === null
+        ? undefined
+        : {
+            method: last_notification.method,
+            params: last_notification.params === null ? undefined : (jsonValue(last_notification.params) as JsonObject),
+            receivedAt: timestampFromDate(new Date(last_notification.received_at)),
+          },
   };
 }
 
 /** BindSession: REST's bind answer. */
 export function bindMessage(answer: BindAnswer): MessageInitShape<typeof BindSessionResponseSchema> {
   return { success: answer.success, message: answer.message, created: answer.created, session: sessionMessage(answer.session) };
+}
+
+/** HandleXiaoZhiMessage: what REST's `POST .../messages` answers, the result as text and as JSON. */
+export function frameReceiptMessage(receipt: FrameReceipt): MessageInitShape<typeof HandleMessageResponseSchema> {
+  return { success: receipt.handled, result: receipt.result, resultJson: fromJson(ValueSchema, receipt.result) };
 }

@@ -23,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file mcp/service.proto.
  */
 export const file_mcp_service: GenFile = /*@__PURE__*/
-  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiugEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3IiWAoORXhlY3V0aW9uRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEicKB2RldGFpbHMYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUicQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uIpwCCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlKk4KCkFjdGlvblR5cGUSCAoETk9ORRAAEgwKCFJFU1BPTlNFEAESEAoMQ0FMTF9IQU5ETEVSEAISCwoHUkVRX0xMTRADEgkKBUVSUk9SEAQynwMKCk1DUFNlcnZpY2USNwoIR2V0VG9vbHMSFC5tY3AuR2V0VG9vbHNSZXF1ZXN0GhUubWNwLkdldFRvb2xzUmVzcG9uc2USQAoLRXhlY3V0ZVRvb2wSFy5tY3AuRXhlY3V0ZVRvb2xSZXF1ZXN0GhgubWNwLkV4ZWN1dGVUb29sUmVzcG9uc2USQAoLQmluZFNlc3Npb24SFy5tY3AuQmluZFNlc3Npb25SZXF1ZXN0GhgubWNwLkJpbmRTZXNzaW9uUmVzcG9uc2USTQoUSGFuZGxlWGlhb1poaU1lc3NhZ2USGS5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QaGi5tY3AuSGFuZGxlTWVzc2FnZVJlc3BvbnNlEj0KCkdldFNlc3Npb24SFi5tY3AuR2V0U2Vzc2lvblJlcXVlc3QaFy5tY3AuR2V0U2Vzc2lvblJlc3BvbnNlEkYKDVVuYmluZFNlc3Npb24SGS5tY3AuVW5iaW5kU2Vzc2lvblJlcXVlc3QaGi5tY3AuVW5iaW5kU2Vzc2lvblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiugEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3IiWAoORXhlY3V0aW9uRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEicKB2RldGFpbHMYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUicQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uIsACCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMSIgoGZGV2aWNlGAogASgLMhIubWNwLlNlc3Npb25EZXZpY2UinQEKDVNlc3Npb25EZXZpY2USDQoFcmVsYXkYASABKAkSMwoPcmVsYXlfb3BlbmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0b29sc19zdGF0dXMYAyABKAkSMgoRbGFzdF9ub3RpZmljYXRpb24YBCABKAsyFy5tY3AuRGV2aWNlTm90aWZpY2F0aW9uIn4KEkRldmljZU5vdGlmaWNhdGlvbhIOCgZtZXRob2QYASABKAkSJwoGcGFyYW1zGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtyZWNlaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlKk4KCkFjdGlvblR5cGUSCAoETk9ORRAAEgwKCFJFU1BPTlNFEAESEAoMQ0FMTF9IQU5ETEVSEAISCwoHUkVRX0xMTRADEgkKBUVSUk9SEAQynwMKCk1DUFNlcnZpY2USNwoIR2V0VG9vbHMSFC5tY3AuR2V0VG9vbHNSZXF1ZXN0GhUubWNwLkdldFRvb2xzUmVzcG9uc2USQAoLRXhlY3V0ZVRvb2wSFy5tY3AuRXhlY3V0ZVRvb2xSZXF1ZXN0GhgubWNwLkV4ZWN1dGVUb29sUmVzcG9uc2USQAoLQmluZFNlc3Npb24SFy5tY3AuQmluZFNlc3Npb25SZXF1ZXN0GhgubWNwLkJpbmRTZXNzaW9uUmVzcG9uc2USTQoUSGFuZGxlWGlhb1poaU1lc3NhZ2USGS5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QaGi5tY3AuSGFuZGxlTWVzc2FnZVJlc3BvbnNlEj0KCkdldFNlc3Npb24SFi5tY3AuR2V0U2Vzc2lvblJlcXVlc3QaFy5tY3AuR2V0U2Vzc2lvblJlc3BvbnNlEkYKDVVuYmluZFNlc3Npb24SGS5tY3AuVW5iaW5kU2Vzc2lvblJlcXVlc3QaGi5tY3AuVW5iaW5kU2Vzc2lvblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message mcp.GetToolsRequest
@@ -426,6 +426,13 @@ export type Session = Message<"mcp.Session"> & {
    * @generated from field: mcp.SessionTools tools = 9;
    */
   tools?: SessionTools | undefined;
+
+  /**
+   * The device relay and what the device last said. REST: the session's `device`.
+   *
+   * @generated from field: mcp.SessionDevice device = 10;
+   */
+  device?: SessionDevice | undefined;
 };
 
 /**
@@ -434,6 +441,75 @@ export type Session = Message<"mcp.Session"> & {
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
   messageDesc(file_mcp_service, 9);
+
+/**
+ * @generated from message mcp.SessionDevice
+ */
+export type SessionDevice = Message<"mcp.SessionDevice"> & {
+  /**
+   * "open" or "closed".
+   *
+   * @generated from field: string relay = 1;
+   */
+  relay: string;
+
+  /**
+   * Unset while no relay is open.
+   *
+   * @generated from field: google.protobuf.Timestamp relay_opened_at = 2;
+   */
+  relayOpenedAt?: Timestamp | undefined;
+
+  /**
+   * How the device's tools can be listed now: "ok", "incomplete" or "unavailable".
+   *
+   * @generated from field: string tools_status = 3;
+   */
+  toolsStatus: string;
+
+  /**
+   * Unset until the device sends a notification.
+   *
+   * @generated from field: mcp.DeviceNotification last_notification = 4;
+   */
+  lastNotification?: DeviceNotification | undefined;
+};
+
+/**
+ * Describes the message mcp.SessionDevice.
+ * Use `create(SessionDeviceSchema)` to create a new message.
+ */
+export const SessionDeviceSchema: GenMessage<SessionDevice> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 10);
+
+/**
+ * @generated from message mcp.DeviceNotification
+ */
+export type DeviceNotification = Message<"mcp.DeviceNotification"> & {
+  /**
+   * @generated from field: string method = 1;
+   */
+  method: string;
+
+  /**
+   * Unset when the notification had no params.
+   *
+   * @generated from field: google.protobuf.Struct params = 2;
+   */
+  params?: JsonObject | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp received_at = 3;
+   */
+  receivedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mcp.DeviceNotification.
+ * Use `create(DeviceNotificationSchema)` to create a new message.
+ */
+export const DeviceNotificationSchema: GenMessage<DeviceNotification> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 11);
 
 /**
  * @generated from message mcp.SessionTools
@@ -455,7 +531,7 @@ export type SessionTools = Message<"mcp.SessionTools"> & {
  * Use `create(SessionToolsSchema)` to create a new message.
  */
 export const SessionToolsSchema: GenMessage<SessionTools> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 10);
+  messageDesc(file_mcp_service, 12);
 
 /**
  * @generated from message mcp.HandleMessageRequest
@@ -487,7 +563,7 @@ export type HandleMessageRequest = Message<"mcp.HandleMessageRequest"> & {
  * Use `create(HandleMessageRequestSchema)` to create a new message.
  */
 export const HandleMessageRequestSchema: GenMessage<HandleMessageRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 11);
+  messageDesc(file_mcp_service, 13);
 
 /**
  * @generated from message mcp.HandleMessageResponse
@@ -516,7 +592,7 @@ export type HandleMessageResponse = Message<"mcp.HandleMessageResponse"> & {
  * Use `create(HandleMessageResponseSchema)` to create a new message.
  */
 export const HandleMessageResponseSchema: GenMessage<HandleMessageResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 12);
+  messageDesc(file_mcp_service, 14);
 
 /**
  * @generated from message mcp.GetSessionRequest
@@ -533,7 +609,7 @@ export type GetSessionRequest = Message<"mcp.GetSessionRequest"> & {
  * Use `create(GetSessionRequestSchema)` to create a new message.
  */
 export const GetSessionRequestSchema: GenMessage<GetSessionRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 13);
+  messageDesc(file_mcp_service, 15);
 
 /**
  * @generated from message mcp.GetSessionResponse
@@ -550,7 +626,7 @@ export type GetSessionResponse = Message<"mcp.GetSessionResponse"> & {
  * Use `create(GetSessionResponseSchema)` to create a new message.
  */
 export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 14);
+  messageDesc(file_mcp_service, 16);
 
 /**
  * @generated from message mcp.UnbindSessionRequest
@@ -567,7 +643,7 @@ export type UnbindSessionRequest = Message<"mcp.UnbindSessionRequest"> & {
  * Use `create(UnbindSessionRequestSchema)` to create a new message.
  */
 export const UnbindSessionRequestSchema: GenMessage<UnbindSessionRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 15);
+  messageDesc(file_mcp_service, 17);
 
 /**
  * @generated from message mcp.UnbindSessionResponse
@@ -591,7 +667,7 @@ export type UnbindSessionResponse = Message<"mcp.UnbindSessionResponse"> & {
  * Use `create(UnbindSessionResponseSchema)` to create a new message.
  */
 export const UnbindSessionResponseSchema: GenMessage<UnbindSessionResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 16);
+  messageDesc(file_mcp_service, 18);
 
 /**
  * Attached to every error mapped from the REST API's error model (Connect / gRPC error details), so a client can
@@ -620,7 +696,7 @@ export type ErrorDetail = Message<"mcp.ErrorDetail"> & {
  * Use `create(ErrorDetailSchema)` to create a new message.
  */
 export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 17);
+  messageDesc(file_mcp_service, 19);
 
 /**
  * What the gateway does with an execution result.

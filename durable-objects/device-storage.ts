@@ -1,0 +1,127 @@
+/**
+ * @module durable-objects/device-storage
+ * The device peer's {@link DeviceStore} over the session's SQLite: the `device_link` row (DDL in
+ * `session-storage.ts`). JSON columns are parsed with their zod schemas on every read.
+ *
+ * The row is created by the first write, which only a bound session makes (a relay opening, a device frame);
+ * reads of a session without it answer the defaults.
+ */
+import { z } from "zod";
+import { DeviceTool } from "../src/tools/device/frames";
+import {
+  type DeviceLinkState,
+  DeviceNotification,
+  type DeviceStore,
+  DeviceToolList,
+  Handshake,
+} from "../src/tools/device/store";
+
+/** The largest id the firmware reads back intact (it uses cJSON's `valueint`). */
+const MAX_RPC_ID = 2_147_483_647;
+
+/** The `device_link` row as stored. */
+interface DeviceLinkRow {
+  next_rpc_id: number;
+  relay: number;
+  relay_opened_at: number | null;
+  handshake: string | null;
+  list_error: string | null;
+  refresh_at: number | null;
+  last_notification: string | null;
+  tool_list: string | null;
+  staged_tools: string;
+}
+
+const EMPTY_STATE: DeviceLinkState = {
+  relay: 0,
+  relayOpenedAt: null,
+  handshake: null,
+  listError: null,
+  refreshAt: null,
+  lastNotification: null,
+};
+
+export class SqlDeviceStore implements DeviceStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  allocateId(): number {
+    const id = this.#row()?.next_rpc_id ?? 1;
+    this.#ensureRow();
+    this.sql.exec("UPDATE device_link SET next_rpc_id = ? WHERE id = 1", id >= MAX_RPC_ID ? 1 : id + 1);
+    return id;
+  }
+
+  state(): DeviceLinkState {
+    const row = this.#row();
+    if (!row) return EMPTY_STATE;
+    return {
+      relay: row.relay,
+      relayOpenedAt: row.relay_opened_at,
+      handshake: parseJson(row.handshake, Handshake),
+      listError: row.list_error,
+      refreshAt: row.refresh_at,
+      lastNotification: parseJson(row.last_notification, DeviceNotification),
+    };
+  }
+
+  saveState(state: DeviceLinkState): void {
+    this.#ensureRow();
+    this.sql.exec(
+      `UPDATE device_link SET relay = ?, relay_opened_at = ?, handshake = ?, list_error = ?, refresh_at = ?, last_notification = ?
+       WHERE id = 1`,
+      state.relay,
+      state.relayOpenedAt,
+      state.handshake === null ? null : JSON.stringify(state.handshake),
+      state.listError,
+      state.refreshAt,
+      state.lastNotification === null ? null : JSON.stringify(state.lastNotification),
+    );
+  }
+
+  toolList(): DeviceToolList | null {
+    return parseJson(this.#row()?.tool_list ?? null, DeviceToolList);
+  }
+
+  saveToolList(list: DeviceToolList): void {
+    this.#ensureRow();
+    this.sql.exec("UPDATE device_link SET tool_list = ? WHERE id = 1", JSON.stringify(list));
+  }
+
+  stagedTools(): DeviceTool[] {
+    return parseJson(this.#row()?.staged_tools ?? null, z.array(DeviceTool)) ?? [];
+  }
+
+  saveStagedTools(tools: DeviceTool[]): void {
+    this.#ensureRow();
+    this.sql.exec("UPDATE device_link SET staged_tools = ? WHERE id = 1", JSON.stringify(tools));
+  }
+
+  #row(): DeviceLinkRow | null {
+    const hasTable = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_link'").toArray().length > 0;
+    if (!hasTable) return null;
+    const row = this.sql
+      .exec<Record<string, SqlStorageValue>>(
+        `SELECT next_rpc_id, relay, relay_opened_at, handshake, list_error, refresh_at, last_notification, tool_list, staged_tools
+         FROM device_link WHERE id = 1`,
+      )
+      .toArray()[0];
+    return row ? (row as unknown as DeviceLinkRow) : null;
+  }
+
+  #ensureRow(): void {
+    this.sql.exec("INSERT OR IGNORE INTO device_link (id) VALUES (1)");
+  }
+}
+
+/** A JSON column read back through its schema; a value that no longer parses counts as absent. */
+function parseJson<T>(text: string | null, schema: z.ZodType<T>): T | null {
+  if (text === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}

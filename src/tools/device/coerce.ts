@@ -1,0 +1,57 @@
+/**
+ * @module tools/device/coerce
+ * Arguments brought to the types the device's schema declares before a `tools/call`. The firmware counts an
+ * argument only when its JSON type matches (`"50"` for an integer is treated as missing), while LLMs often
+ * send numbers and booleans as strings. Values that cannot be converted are sent unchanged, so the device's
+ * own error (`Missing valid argument: volume`) reaches the LLM.
+ */
+import type { JsonSchemaObject } from "../types";
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** `args` with each value of a declared `integer`, `number`, `boolean` or `string` property converted when it can be. */
+export function coerceArguments(schema: JsonSchemaObject, args: Record<string, unknown>): Record<string, unknown> {
+  const properties = schema.properties ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args)) {
+    const property = properties[name];
+    const type = typeof property === "object" && property !== null ? (property as { type?: unknown }).type : undefined;
+    out[name] = typeof type === "string" ? coerce(type, value) : value;
+  }
+  return out;
+}
+
+function coerce(type: string, value: unknown): unknown {
+  switch (type) {
+    case "integer": {
+      const n = toNumber(value);
+      // The firmware reads integers with `valueint`; a fraction would be cut off there, so round here.
+      return n === undefined ? value : Math.round(n);
+    }
+    case "number":
+      return toNumber(value) ?? value;
+    case "boolean":
+      return toBoolean(value) ?? value;
+    case "string":
+      return typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+    default:
+      return value;
+  }
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "string" && NUMERIC.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+function toBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === 1 || value === 0) return value === 1;
+  if (typeof value === "string") {
+    const text = value.trim().toLowerCase();
+    if (text === "true" || text === "1") return true;
+    if (text === "false" || text === "0") return false;
+  }
+  return undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * @module tools/device/source
+ * The device's own tools as a {@link ToolSource}, listed under sanitised names (`self_audio_speaker_set_volume`)
+ * and called through the {@link DevicePeer}. While the relay is closed or the list is not complete, the listing
+ * says so (`unavailable` / `incomplete`) instead of offering an empty list; a tool of the last complete list can
+ * still be asked for by name and answers `device_unavailable`.
+ */
+import { deviceCallResult, deviceErrorResult, executionError } from "../result";
+import type { CallOptions, ExecutionResult, SourceListing, ToolDescriptor, ToolSource } from "../types";
+import { coerceArguments } from "./coerce";
+import { DeviceCallResult, type DeviceTool } from "./frames";
+import { deviceToolName } from "./naming";
+import type { DevicePeer } from "./peer";
+
+/** How long a device call waits without a caller's `timeout_ms` (xiaozhi-server-go's 30 s). */
+const DEFAULT_DEVICE_CALL_TIMEOUT_MS = 30_000;
+
+export class DeviceToolSource implements ToolSource {
+  readonly kind = "device" as const;
+
+  constructor(private readonly peer: DevicePeer) {}
+
+  async listTools(): Promise<SourceListing[]> {
+    const listing = this.peer.listing();
+    const report: SourceListing = { source: "device", kind: "device", status: listing.status, tools: listing.tools.map(toDescriptor) };
+    if (listing.status !== "ok") report.error = listing.error;
+    return [report];
+  }
+
+  /** A tool of the last complete list, asked for while it is not listed: its call will say why. */
+  resolveAlias(name: string): ToolDescriptor | undefined {
+    const tool = this.peer.knownTools().find((t) => deviceToolName(t.name) === name);
+    return tool && toDescriptor(tool);
+  }
+
+  async callTool(tool: ToolDescriptor, args: Record<string, unknown>, options: CallOptions): Promise<ExecutionResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_DEVICE_CALL_TIMEOUT_MS;
+    const outcome = await this.peer.call(tool.original_name, coerceArguments(tool.input_schema, args), {
+      timeoutMs,
+      signal: options.signal,
+    });
+    switch (outcome.kind) {
+      case "reply": {
+        if (outcome.message.kind === "error") return deviceErrorResult(outcome.message.error);
+        const result = DeviceCallResult.safeParse(outcome.message.result);
+        if (!result.success) return executionError("tool_error", `${tool.original_name} answered with a malformed result`);
+        return deviceCallResult(tool.original_name, result.data);
+      }
+      case "timeout":
+        return executionError("device_timeout", `the device did not answer ${tool.original_name} within ${outcome.afterMs} ms`);
+      case "unavailable":
+        return executionError("device_unavailable", outcome.reason);
+      case "cancelled":
+        return executionError("cancelled", outcome.reason);
+    }
+  }
+}
+
+function toDescriptor(tool: DeviceTool): ToolDescriptor {
+  const schema = tool.inputSchema;
+  return {
+    name: deviceToolName(tool.name),
+    description: tool.description,
+    input_schema: { ...schema, type: "object", properties: schema.properties ?? {}, required: schema.required ?? [] },
+    source: "device",
+    original_name: tool.name,
+  };
+}
