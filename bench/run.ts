@@ -6,6 +6,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { connectSimulatedDevice } from "./device.ts";
 import { httpLoad, type Measurement } from "./load.ts";
 import { machine, writeReport, type ScenarioResult, type TargetCheck } from "./report.ts";
 import { startService } from "./service.ts";
@@ -14,7 +15,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 1);
 const CONCURRENCIES = [1, 50] as const;
-const AUTH = { Authorization: "Bearer dev-local-key" };
+const API_KEY = "dev-local-key";
+const AUTH = { Authorization: `Bearer ${API_KEY}` };
 const JSON_HEADERS = { ...AUTH, "Content-Type": "application/json" };
 const SESSION = "bench-session";
 
@@ -34,11 +36,13 @@ async function main(): Promise<void> {
       body: JSON.stringify({ device_id: "bench-device", client_id: "bench-client" }),
     });
     if (!bind.ok) throw new Error(`bind failed: ${bind.status} ${await bind.text()}`);
+    const device = await connectSimulatedDevice(service.url, SESSION, API_KEY);
 
     const http = (path: string, init: { method?: "GET" | "POST"; body?: unknown } = {}) => (connections: number) =>
       httpLoad({
         url: service.url + path,
         method: init.method,
+        // Connect's JSON protocol is a plain POST with a JSON body, so the same headers serve both APIs.
         headers: init.body === undefined ? AUTH : JSON_HEADERS,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         connections,
@@ -59,6 +63,24 @@ async function main(): Promise<void> {
         description: "execute `local_get_time` (auth, validation, one Durable Object call)",
         floor: "health",
         measure: http("/api/v1/mcp/tools/local_get_time/execute", { method: "POST", body: { session_id: SESSION } }),
+      },
+      {
+        name: "device_execute",
+        description: "execute `self_get_device_status` on a simulated device behind the relay WebSocket, answering at once",
+        floor: "health",
+        measure: http("/api/v1/mcp/tools/self_get_device_status/execute", { method: "POST", body: { session_id: SESSION } }),
+      },
+      {
+        name: "connect_get_tools",
+        description: "`mcp.MCPService/GetTools` over the Connect protocol (JSON)",
+        floor: "health",
+        measure: http("/mcp.MCPService/GetTools", { method: "POST", body: { sessionId: SESSION } }),
+      },
+      {
+        name: "connect_execute_local",
+        description: "`mcp.MCPService/ExecuteTool` of `local_get_time` over the Connect protocol (JSON)",
+        floor: "health",
+        measure: http("/mcp.MCPService/ExecuteTool", { method: "POST", body: { sessionId: SESSION, toolName: "local_get_time" } }),
       },
     ];
 
@@ -81,6 +103,7 @@ async function main(): Promise<void> {
       }
     }
 
+    device.close();
     const report = { date: new Date().toISOString(), machine: machine(), settings: { duration_s: DURATION_S, warmup_s: WARMUP_S }, results, targets: checkTargets(results) };
     await writeReport(ROOT, report);
     for (const t of report.targets) console.log(`${t.met ? "met   " : "MISSED"} ${t.target}: ${t.value}`);
