@@ -8,12 +8,15 @@
  *   minute) and the alarm stands at `last_used_at + idle TTL`.
  * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted and
  *   `deleteAll()` drops the binding and the alarm, back to unbound.
- * Eviction loses only memory: the binding is read back from SQLite on the next call.
+ * Eviction loses only memory: the binding is read back from SQLite on the next call, and the external
+ * servers' Streamable HTTP sessions are resumed from SQLite without a new `initialize`.
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../src/config/load";
 import type { ServiceConfig } from "../src/config/schema";
 import type { Env } from "../src/env";
+import type { UpstreamSessionStore } from "../src/tools/external/connection";
+import { ExternalToolSource, type ServerStatus } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
 import { ToolRouter } from "../src/tools/router";
 import type { ExecutionResult, SessionContext } from "../src/tools/types";
@@ -26,7 +29,16 @@ import type {
   SessionView,
   ToolList,
 } from "./session-api";
-import { type BindingRow, ensureSchema, readBinding, writeBinding, writeLastUsed } from "./session-storage";
+import {
+  type BindingRow,
+  deleteUpstreamSession,
+  ensureSchema,
+  readBinding,
+  readUpstreamSession,
+  writeBinding,
+  writeLastUsed,
+  writeUpstreamSession,
+} from "./session-storage";
 
 /** How stale the stored `last_used_at` may get before a call writes it (and moves the alarm). */
 const LAST_USED_PERSIST_INTERVAL_MS = 60_000;
@@ -38,6 +50,8 @@ export class SessionObject extends DurableObject<Env> {
   #lifetime = new AbortController();
   /** The session's tool sources, kept for the object's life so they can hold connections. */
   #toolRouter: ToolRouter | undefined;
+  /** The external servers' source (also in the router): its connections are closed when the session ends. */
+  #external: ExternalToolSource | undefined;
 
   async bind(command: BindCommand): Promise<BindOutcome> {
     const config = this.#config();
@@ -97,6 +111,14 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: result };
   }
 
+  /** Each configured external server as this session sees it: connection state, breaker, tool count. */
+  async servers(): Promise<SessionOutcome<ServerStatus[]>> {
+    const binding = await this.#use();
+    if (!binding) return notBound();
+    this.#router(this.#config());
+    return { ok: true, value: this.#external?.status() ?? [] };
+  }
+
   /** Idle expiry: forget the session once it has gone unused for its TTL, otherwise re-arm. */
   override async alarm(): Promise<void> {
     const binding = this.#load();
@@ -131,6 +153,8 @@ export class SessionObject extends DurableObject<Env> {
     this.#lifetime.abort(new Error(reason));
     this.#lifetime = new AbortController();
     this.#binding = null;
+    // Ending the upstream sessions may wait on the upstreams: it does not hold up the caller.
+    if (this.#external) this.ctx.waitUntil(this.#external.reset(reason));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -143,8 +167,34 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   #router(config: ServiceConfig): ToolRouter {
-    this.#toolRouter ??= new ToolRouter([new LocalToolSource(config)]);
+    if (this.#toolRouter) return this.#toolRouter;
+    this.#external = new ExternalToolSource({
+      servers: config.mcpServers,
+      settings: config.external,
+      kv: this.env.TOOL_CACHE,
+      store: this.#upstreamSessions(),
+      waitUntil: (promise) => this.ctx.waitUntil(promise),
+    });
+    this.#toolRouter = new ToolRouter([new LocalToolSource(config), this.#external]);
     return this.#toolRouter;
+  }
+
+  /** Upstream sessions in SQLite; nothing is written for a session that is not bound. */
+  #upstreamSessions(): UpstreamSessionStore {
+    const sql = this.ctx.storage.sql;
+    return {
+      load: (server) => readUpstreamSession(sql, server),
+      save: (server, session) => {
+        if (!this.#binding) return;
+        ensureSchema(sql);
+        writeUpstreamSession(sql, { server, ...session, updated_at: Date.now() });
+      },
+      clear: (server) => {
+        if (!this.#binding) return;
+        ensureSchema(sql);
+        deleteUpstreamSession(sql, server);
+      },
+    };
   }
 
   async #view(binding: BindingRow, config: ServiceConfig): Promise<SessionView> {

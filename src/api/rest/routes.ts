@@ -14,6 +14,8 @@ import {
   ErrorResponse,
   ExecuteRequest,
   ExecutionResult,
+  ServersQuery,
+  ServersResponse,
   SessionPathParams,
   SessionView,
   ToolPathParams,
@@ -104,6 +106,16 @@ export const executeRoute = createRoute({
   },
 });
 
+export const listServersRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/api/v1/mcp/servers",
+  tags: ["tools"],
+  summary: "The configured external MCP servers as a session sees them: state, transport, tools, last error, breaker",
+  request: { query: ServersQuery },
+  responses: { 200: json(ServersResponse, "Every configured server"), ...errors(400, 401, 404, 503) },
+});
+
 export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const route of [bindRoute, executeRoute]) app.on(route.method, route.getRoutingPath(), jsonBody());
 
@@ -130,6 +142,12 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listToolsRoute, async (c) => {
     const { session_id } = c.req.valid("query");
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).listTools()), 200);
+  });
+
+  app.openapi(listServersRoute, async (c) => {
+    const { session_id } = c.req.valid("query");
+    const servers = unwrap(await sessionStub(c.env, c.var.tenant, session_id).servers());
+    return c.json({ servers }, 200);
   });
 
   app.openapi(executeRoute, async (c) => {
