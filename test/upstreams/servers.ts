@@ -2,6 +2,7 @@
  * The external MCP servers the test Worker is configured with (its `MCP_SERVERS` binding), pointing at the
  * hosts the global setup starts. Shared by vitest.config.ts and the tests, which refer to servers by these names.
  */
+import type {} from "vitest";
 
 /** The upstream hosts the global setup starts, by role. */
 export const UPSTREAM_HOSTS = {
@@ -19,8 +20,6 @@ export interface Upstreams {
   control: string;
   urls: Record<UpstreamHostName, string>;
 }
-
-import type {} from "vitest";
 
 declare module "vitest" {
   interface ProvidedContext {

@@ -171,18 +171,18 @@ export class UpstreamConnection {
     this.#state = ConnectionState.connecting;
     let lastError: unknown;
     for (let attempt = 0; attempt < this.options.connectAttempts; attempt++) {
-      if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
       try {
+        if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
         const client = await this.#connectOnce(signal);
         this.#state = ConnectionState.ready;
         return client;
       } catch (error) {
         lastError = error;
-        if (signal.aborted) break;
+        if (signal.aborted || this.state === ConnectionState.closed) break;
       }
     }
     this.#lastError = `cannot connect to ${this.server.name}: ${upstreamMessage(lastError)}`;
-    this.#state = ConnectionState.failed;
+    if (this.state !== ConnectionState.closed) this.#state = ConnectionState.failed;
     throw lastError;
   }
 

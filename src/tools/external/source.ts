@@ -45,8 +45,6 @@ export interface ExternalSourceOptions {
   store: UpstreamSessionStore;
   /** Keeps the object alive for background work (a refresh after serving a stale list). */
   waitUntil: (promise: Promise<unknown>) => void;
-  now?: () => number;
-  random?: () => number;
 }
 
 /** A configured server as `GET /api/v1/mcp/servers` shows it. */
@@ -88,7 +86,6 @@ interface Slot {
 export class ExternalToolSource implements ToolSource {
   readonly kind = "external" as const;
   readonly #options: ExternalSourceOptions;
-  readonly #now: () => number;
   #slots: Slot[];
   /** Aborted by {@link reset}: cancels listings and refreshes still running for the old session. */
   #lifetime = new AbortController();
@@ -96,7 +93,6 @@ export class ExternalToolSource implements ToolSource {
 
   constructor(options: ExternalSourceOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
     this.#slots = this.#httpServers().map((config) => this.#newSlot(config, null));
   }
 
@@ -155,7 +151,7 @@ export class ExternalToolSource implements ToolSource {
         return executionError("upstream_timeout", `${tool.name}: ${outcome.message}`);
       case "unavailable":
         slot.breaker.fail();
-        slot.failedAt = this.#now();
+        slot.failedAt = Date.now();
         return executionError("upstream_unavailable", `${tool.name}: ${slot.config.name} is unavailable: ${outcome.message}`);
       case "rejected":
         // The server answered: it is up, the request was refused.
@@ -227,11 +223,10 @@ export class ExternalToolSource implements ToolSource {
       cacheKey: toolCacheKey(config),
       refreshing: undefined,
       failedAt: null,
-      staleAfterMs: settings.tool_cache_ttl_seconds * 1000 * (1 + STALENESS_JITTER * (this.#options.random ?? Math.random)()),
+      staleAfterMs: settings.tool_cache_ttl_seconds * 1000 * (1 + STALENESS_JITTER * Math.random()),
       breaker: new CircuitBreaker({
         failureThreshold: settings.breaker.failure_threshold,
         cooldownMs: settings.breaker.cooldown_ms,
-        now: this.#now,
       }),
       connection: new UpstreamConnection(config, {
         connectAttempts: settings.connect_attempts,
@@ -248,7 +243,7 @@ export class ExternalToolSource implements ToolSource {
     const breaker = slot.breaker.view();
     if (breaker.state === "open" && slot.breaker.retryInMs() > 0) return { status: "unavailable", error: circuitOpenMessage(slot) };
     if (slot.failedAt !== null) {
-      if (this.#now() - slot.failedAt < RECHECK_FAILED_SERVER_AFTER_MS) {
+      if (Date.now() - slot.failedAt < RECHECK_FAILED_SERVER_AFTER_MS) {
         return { status: "unavailable", error: slot.connection.lastError ?? "unavailable" };
       }
       return this.#fromRefresh(await this.#refresh(slot));
@@ -270,7 +265,7 @@ export class ExternalToolSource implements ToolSource {
   }
 
   #isStale(catalog: Catalog, slot: Slot): boolean {
-    return this.#now() - catalog.fetchedAt >= slot.staleAfterMs;
+    return Date.now() - catalog.fetchedAt >= slot.staleAfterMs;
   }
 
   #refreshInBackground(slot: Slot): void {
@@ -292,12 +287,12 @@ export class ExternalToolSource implements ToolSource {
     if (!outcome.ok) {
       if (outcome.failure === "cancelled") slot.breaker.release();
       else slot.breaker.fail();
-      if (outcome.failure !== "cancelled") slot.failedAt = this.#now();
+      if (outcome.failure !== "cancelled") slot.failedAt = Date.now();
       return { ok: false, message: outcome.message };
     }
     slot.breaker.succeed();
     slot.failedAt = null;
-    const catalog: Catalog = { tools: outcome.value.tools, fetchedAt: this.#now(), complete: outcome.value.complete };
+    const catalog: Catalog = { tools: outcome.value.tools, fetchedAt: Date.now(), complete: outcome.value.complete };
     slot.catalog = catalog;
     if (catalog.complete) {
       const entry: CachedToolList = { server: slot.config.name, fetched_at: catalog.fetchedAt, tools: catalog.tools };
