@@ -8,6 +8,7 @@
  * Per server, concurrently: the list in memory while fresh; else the KV cache (a stale entry is served and
  * refreshed in the background); else the upstream, within `list_timeout_ms`. A server that is down, slow, or
  * behind an open circuit contributes no tools and is reported `unavailable` with the reason; the others answer.
+ * A server this session found down is tried again in the background, so no listing waits on it.
  * A warm cache answers a new session without any upstream traffic.
  *
  * ## Refreshing
@@ -31,7 +32,7 @@ import { type ConnectionState, UpstreamConnection, type UpstreamSessionStore } f
 import { meansToolGone } from "./errors";
 import { assignToolNames, toolKey } from "./naming";
 
-/** After a failed contact, listings report the server unavailable without trying again for this long. */
+/** After a failed contact, listings do not try the server again (in the background) for this long. */
 const RECHECK_FAILED_SERVER_AFTER_MS = 5_000;
 /** Each session treats lists as stale a little later than the TTL, at random, so sessions do not all refresh at once. */
 const STALENESS_JITTER = 0.2;
@@ -243,10 +244,9 @@ export class ExternalToolSource implements ToolSource {
     const breaker = slot.breaker.view();
     if (breaker.state === "open" && slot.breaker.retryInMs() > 0) return { status: "unavailable", error: circuitOpenMessage(slot) };
     if (slot.failedAt !== null) {
-      if (Date.now() - slot.failedAt < RECHECK_FAILED_SERVER_AFTER_MS) {
-        return { status: "unavailable", error: slot.connection.lastError ?? "unavailable" };
-      }
-      return this.#fromRefresh(await this.#refresh(slot));
+      // Checked again in the background: every call lists first, and must not wait on a server known down.
+      if (Date.now() - slot.failedAt >= RECHECK_FAILED_SERVER_AFTER_MS) this.#refreshInBackground(slot);
+      return { status: "unavailable", error: slot.connection.lastError ?? "unavailable" };
     }
     if (slot.catalog === null || this.#isStale(slot.catalog, slot)) {
       const cached = await readToolList(this.#options.kv, await slot.cacheKey);
