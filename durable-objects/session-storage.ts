@@ -7,13 +7,17 @@
  * - `session_binding`: one row (id = 1) holding the binding and its timestamps (ms since epoch).
  * - `device_link`: one row (id = 1), written once a relay opens: the next JSON-RPC id, the current relay's
  *   generation, the handshake in progress, the device's tool list and its latest notification
- *   (codec in `device-storage.ts`). Added in schema version 2.
+ *   (codec in `device-storage.ts`).
+ * - `session_upstream`: one row per external server with a resumable (Streamable HTTP) upstream session:
+ *   its id and protocol version, so a woken object carries on without `initialize`.
  *
  * Nothing is written for a session until it is bound, so looking up an unknown session leaves no trace.
  * Unbinding or expiry calls `deleteAll()`, which drops the tables and the alarm.
  */
+import { z } from "zod";
 
-const CURRENT_SCHEMA_VERSION = 2;
+// Version 3 has every table; states written at version 2 lack either device_link or session_upstream.
+const CURRENT_SCHEMA_VERSION = 3;
 
 /** The binding as stored. `token` never leaves the object in an API answer. */
 export interface BindingRow {
@@ -33,6 +37,14 @@ export function ensureSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS session_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   const version = Number(sql.exec<{ value: string }>("SELECT value FROM session_meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0);
   if (version >= CURRENT_SCHEMA_VERSION) return;
+  sql.exec(`CREATE TABLE IF NOT EXISTS session_upstream (
+    server TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    transport TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    protocol_version TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  )`);
   sql.exec(`CREATE TABLE IF NOT EXISTS session_binding (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     tenant TEXT NOT NULL,
@@ -91,4 +103,47 @@ export function writeBinding(sql: SqlStorage, row: BindingRow): void {
 
 export function writeLastUsed(sql: SqlStorage, at: number): void {
   sql.exec("UPDATE session_binding SET last_used_at = ? WHERE id = 1", at);
+}
+
+/** A resumable upstream session as stored (parsed on read: a row that does not fit is not resumed). */
+export const UpstreamSessionRow = z.object({
+  server: z.string(),
+  url: z.string(),
+  transport: z.enum(["streamable-http", "sse"]),
+  session_id: z.string().min(1),
+  protocol_version: z.string(),
+  updated_at: z.number(),
+});
+export type UpstreamSessionRow = z.infer<typeof UpstreamSessionRow>;
+
+/** The stored upstream session of `server`, or null (none, or the tables are not there yet). */
+export function readUpstreamSession(sql: SqlStorage, server: string): UpstreamSessionRow | null {
+  const hasTable = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_upstream'").toArray().length > 0;
+  if (!hasTable) return null;
+  const row = sql
+    .exec<Record<string, SqlStorageValue>>(
+      "SELECT server, url, transport, session_id, protocol_version, updated_at FROM session_upstream WHERE server = ?",
+      server,
+    )
+    .toArray()[0];
+  const parsed = UpstreamSessionRow.safeParse(row);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Stores `row`; the schema must exist (the session is bound). */
+export function writeUpstreamSession(sql: SqlStorage, row: UpstreamSessionRow): void {
+  sql.exec(
+    `INSERT OR REPLACE INTO session_upstream (server, url, transport, session_id, protocol_version, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+    row.server,
+    row.url,
+    row.transport,
+    row.session_id,
+    row.protocol_version,
+    row.updated_at,
+  );
+}
+
+export function deleteUpstreamSession(sql: SqlStorage, server: string): void {
+  sql.exec("DELETE FROM session_upstream WHERE server = ?", server);
 }

@@ -8,7 +8,8 @@
  *   minute) and the alarm stands at `last_used_at + idle TTL`.
  * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted, the device
  *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound.
- * Eviction loses only memory: the binding is read back from SQLite on the next call.
+ * Eviction loses only memory: the binding is read back from SQLite on the next call, and the external
+ *   servers' Streamable HTTP sessions are resumed from SQLite without a new `initialize`.
  *
  * ## Device relay
  * `fetch` is only the relay's WebSocket upgrade (everything else is RPC). The relay is accepted with the
@@ -24,6 +25,8 @@ import { ApiError } from "../src/errors";
 import { type FrameParse, parseFrame, parseFrameText } from "../src/tools/device/frames";
 import { DevicePeer, type FrameReceipt, type InitializeInput } from "../src/tools/device/peer";
 import { DeviceToolSource } from "../src/tools/device/source";
+import type { UpstreamSessionStore } from "../src/tools/external/connection";
+import { ExternalToolSource, type ServerStatus } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
 import { ToolRouter } from "../src/tools/router";
 import type { ExecutionResult, SessionContext } from "../src/tools/types";
@@ -39,7 +42,16 @@ import type {
   SessionView,
   ToolList,
 } from "./session-api";
-import { type BindingRow, ensureSchema, readBinding, writeBinding, writeLastUsed } from "./session-storage";
+import {
+  type BindingRow,
+  deleteUpstreamSession,
+  ensureSchema,
+  readBinding,
+  readUpstreamSession,
+  writeBinding,
+  writeLastUsed,
+  writeUpstreamSession,
+} from "./session-storage";
 
 /** How stale the stored `last_used_at` may get before a call writes it (and moves the alarm). */
 const LAST_USED_PERSIST_INTERVAL_MS = 60_000;
@@ -53,6 +65,8 @@ export class SessionObject extends DurableObject<Env> {
   #toolRouter: ToolRouter | undefined;
   /** The device's JSON-RPC peer: its pending calls live as long as the object. */
   #devicePeer: DevicePeer | undefined;
+  /** The external servers' source (also in the router): its connections are closed when the session ends. */
+  #external: ExternalToolSource | undefined;
   readonly #deviceStore: SqlDeviceStore;
   readonly #relays: RelaySockets;
 
@@ -170,6 +184,14 @@ export class SessionObject extends DurableObject<Env> {
     this.#relayEnded(ws, `the device relay failed: ${String(error)}`);
   }
 
+  /** Each configured external server as this session sees it: connection state, breaker, tool count. */
+  async servers(): Promise<SessionOutcome<ServerStatus[]>> {
+    const binding = await this.#use();
+    if (!binding) return notBound();
+    this.#router(this.#config(), binding);
+    return { ok: true, value: this.#external?.status() ?? [] };
+  }
+
   /**
    * Idle expiry: forget the session once it has gone unused for its TTL. Otherwise re-initialise the device
    * when its vision token is due for renewal, and re-arm.
@@ -238,6 +260,8 @@ export class SessionObject extends DurableObject<Env> {
     this.#relays.closeAll(RelayCloseCode.sessionEnded, reason);
     this.#lifetime = new AbortController();
     this.#binding = null;
+    // Ending the upstream sessions may wait on the upstreams: it does not hold up the caller.
+    if (this.#external) this.ctx.waitUntil(this.#external.reset(reason));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -250,8 +274,38 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   #router(config: ServiceConfig, binding: BindingRow): ToolRouter {
-    this.#toolRouter ??= new ToolRouter([new LocalToolSource(config), new DeviceToolSource(this.#peer(binding))]);
+    if (this.#toolRouter) return this.#toolRouter;
+    this.#external = new ExternalToolSource({
+      servers: config.mcpServers,
+      settings: config.external,
+      kv: this.env.TOOL_CACHE,
+      store: this.#upstreamSessions(),
+      waitUntil: (promise) => this.ctx.waitUntil(promise),
+    });
+    this.#toolRouter = new ToolRouter([
+      new LocalToolSource(config),
+      this.#external,
+      new DeviceToolSource(this.#peer(binding)),
+    ]);
     return this.#toolRouter;
+  }
+
+  /** Upstream sessions in SQLite; nothing is written for a session that is not bound. */
+  #upstreamSessions(): UpstreamSessionStore {
+    const sql = this.ctx.storage.sql;
+    return {
+      load: (server) => readUpstreamSession(sql, server),
+      save: (server, session) => {
+        if (!this.#binding) return;
+        ensureSchema(sql);
+        writeUpstreamSession(sql, { server, ...session, updated_at: Date.now() });
+      },
+      clear: (server) => {
+        if (!this.#binding) return;
+        ensureSchema(sql);
+        deleteUpstreamSession(sql, server);
+      },
+    };
   }
 
   #peer(binding: BindingRow): DevicePeer {

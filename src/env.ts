@@ -14,6 +14,10 @@ export interface Env {
   API_KEYS?: string;
   /** Var: overrides `session.idle_ttl_seconds` of the checked-in config. */
   SESSION_IDLE_TTL_SECONDS?: string;
+  /** Var: JSON `{"mcpServers": {...}}` replacing the checked-in external MCP servers. */
+  MCP_SERVERS?: string;
+  /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */
+  [name: string]: unknown;
 }
 
 /** Hono's environment for this app: the bindings plus what middleware puts on the context. */

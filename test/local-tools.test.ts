@@ -17,7 +17,8 @@ describe("listing", () => {
   it("lists the enabled local tools with their input schemas", async () => {
     const res = await api(`/api/v1/mcp/tools?session_id=${SESSION}`);
     expect(res.status).toBe(200);
-    const byName = Object.fromEntries(res.body.tools.map((t: any) => [t.name, t]));
+    const local = res.body.tools.filter((t: any) => t.source === "local");
+    const byName = Object.fromEntries(local.map((t: any) => [t.name, t]));
     expect(Object.keys(byName)).toEqual([
       "local_get_time",
       "local_exit",
@@ -26,8 +27,7 @@ describe("listing", () => {
       "local_change_role",
       "local_switch_agent",
     ]);
-    for (const tool of res.body.tools) {
-      expect(tool.source).toBe("local");
+    for (const tool of local) {
       expect(tool.name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
       expect(tool.input_schema.type).toBe("object");
       expect(tool.input_schema).not.toHaveProperty("$schema");
@@ -43,10 +43,7 @@ describe("listing", () => {
     expect(byName.local_change_voice.input_schema.properties.voice.enum).toEqual(voices);
     for (const role of roles) expect(byName.local_change_role.description).toContain(role);
     for (const voice of voices) expect(byName.local_change_voice.description).toContain(voice);
-    expect(res.body.sources).toEqual([
-      { source: "local", kind: "local", status: "ok", tool_count: 6 },
-      expect.objectContaining({ source: "device", status: "unavailable" }),
-    ]);
+    expect(res.body.sources).toContainEqual({ source: "local", kind: "local", status: "ok", tool_count: 6 });
   });
 
   it("does not list the play_music compatibility alias", async () => {

@@ -1,28 +1,60 @@
 /**
  * @module config/load
- * Loads the checked-in config, applies the Worker's var overrides and validates the result once per isolate.
- * An invalid config does not crash the Worker: every API call answers 503 `config_invalid` naming the problem.
+ * Loads the checked-in config, applies the Worker's vars and validates the result once per isolate (again only
+ * when a var it read changes). An invalid config does not crash the Worker: every API call answers 503
+ * `config_invalid` naming the problem.
+ *
+ * Vars applied, in order:
+ * - `SESSION_IDLE_TTL_SECONDS` overrides `session.idle_ttl_seconds`;
+ * - `MCP_SERVERS` (JSON `{"mcpServers": {...}}`) replaces the checked-in `mcpServers`;
+ * - `${NAME}` / `${NAME:default}` in the server entries are filled from any var or secret (see config/substitute).
  */
 import checkedInConfig from "../../config/service.config.json";
 import { ApiError } from "../errors";
 import type { Env } from "../env";
+import type { FieldIssue } from "../validation";
 import { fieldIssues, summarizeIssues } from "../validation";
+import { McpServersDocument } from "./mcp-servers";
 import { ServiceConfig } from "./schema";
+import { substituteServerVars, type VarSource } from "./substitute";
 
 export type ConfigResult =
   | { ok: true; config: ServiceConfig }
   | { ok: false; message: string; details: unknown };
 
-type ConfigEnv = Pick<Env, "SESSION_IDLE_TTL_SECONDS">;
+/** The Worker's env as config loading reads it: the named vars, and any other var for substitution. */
+export type ConfigEnv = Pick<Env, "SESSION_IDLE_TTL_SECONDS" | "MCP_SERVERS"> & VarSource;
 
-let cache: { key: string; raw: unknown; result: ConfigResult } | undefined;
+interface CachedConfig {
+  raw: unknown;
+  idleTtl: string | undefined;
+  mcpServers: string | undefined;
+  /** The vars `${NAME}` substitution read, with the values it saw. */
+  vars: Array<[string, unknown]>;
+  result: ConfigResult;
+}
 
-/** Validates `raw` (the checked-in config by default) with the overrides from `env`. */
+let cache: CachedConfig | undefined;
+
+/** Validates `raw` (the checked-in config by default) with the vars from `env`. */
 export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): ConfigResult {
-  const key = JSON.stringify([env.SESSION_IDLE_TTL_SECONDS]);
-  if (cache?.key === key && cache.raw === raw) return cache.result;
-  const result = parseConfig(env, raw);
-  cache = { key, raw, result };
+  if (
+    cache !== undefined &&
+    cache.raw === raw &&
+    cache.idleTtl === env.SESSION_IDLE_TTL_SECONDS &&
+    cache.mcpServers === env.MCP_SERVERS &&
+    cache.vars.every(([name, value]) => env[name] === value)
+  ) {
+    return cache.result;
+  }
+  const { result, varsRead } = parseConfig(env, raw);
+  cache = {
+    raw,
+    idleTtl: env.SESSION_IDLE_TTL_SECONDS,
+    mcpServers: env.MCP_SERVERS,
+    vars: varsRead.map((name) => [name, env[name]]),
+    result,
+  };
   return result;
 }
 
@@ -33,26 +65,70 @@ export function requireConfig(env: ConfigEnv): ServiceConfig {
   return loaded.config;
 }
 
-function parseConfig(env: ConfigEnv, raw: unknown): ConfigResult {
-  const withOverrides = applyVarOverrides(env, raw);
-  if (!withOverrides.ok) return withOverrides;
-  const parsed = ServiceConfig.safeParse(withOverrides.raw);
-  if (parsed.success) return { ok: true, config: parsed.data };
-  const issues = fieldIssues(parsed.error);
+type Step = { ok: true; raw: Record<string, unknown> } | { ok: false; issues: FieldIssue[] };
+
+function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; varsRead: string[] } {
+  const base = isRecord(raw) ? raw : {};
+  const withTtl = applyIdleTtl(env, base);
+  if (!withTtl.ok) return { result: invalid(withTtl.issues), varsRead: [] };
+  const withServers = applyMcpServersVar(env, withTtl.raw);
+  if (!withServers.ok) return { result: invalid(withServers.issues), varsRead: [] };
+
+  let config = withServers.raw;
+  let varsRead: string[] = [];
+  if (isRecord(config.mcpServers)) {
+    const substituted = substituteServerVars(config.mcpServers, env);
+    varsRead = substituted.varsRead;
+    if (!substituted.ok) return { result: invalid(substituted.issues), varsRead };
+    config = { ...config, mcpServers: substituted.servers };
+  }
+
+  const parsed = ServiceConfig.safeParse(config);
+  return { result: parsed.success ? { ok: true, config: parsed.data } : invalid(fieldIssues(parsed.error)), varsRead };
+}
+
+function invalid(issues: FieldIssue[]): ConfigResult {
   return { ok: false, message: `invalid service configuration: ${summarizeIssues(issues)}`, details: issues };
 }
 
-function applyVarOverrides(env: ConfigEnv, raw: unknown): { ok: true; raw: unknown } | (ConfigResult & { ok: false }) {
+function applyIdleTtl(env: ConfigEnv, raw: Record<string, unknown>): Step {
   if (env.SESSION_IDLE_TTL_SECONDS === undefined) return { ok: true, raw };
   const ttl = Number(env.SESSION_IDLE_TTL_SECONDS);
   if (!Number.isInteger(ttl)) {
     return {
       ok: false,
-      message: `invalid service configuration: SESSION_IDLE_TTL_SECONDS must be a whole number of seconds, got "${env.SESSION_IDLE_TTL_SECONDS}"`,
-      details: [{ field: "SESSION_IDLE_TTL_SECONDS", rule: "integer", message: "expected a whole number of seconds" }],
+      issues: [
+        {
+          field: "SESSION_IDLE_TTL_SECONDS",
+          rule: "integer",
+          message: `SESSION_IDLE_TTL_SECONDS must be a whole number of seconds, got "${env.SESSION_IDLE_TTL_SECONDS}"`,
+        },
+      ],
     };
   }
-  const base = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
-  const session = typeof base.session === "object" && base.session !== null ? base.session : {};
-  return { ok: true, raw: { ...base, session: { ...session, idle_ttl_seconds: ttl } } };
+  const session = isRecord(raw.session) ? raw.session : {};
+  return { ok: true, raw: { ...raw, session: { ...session, idle_ttl_seconds: ttl } } };
+}
+
+/** `MCP_SERVERS` replaces the checked-in server list; an empty value leaves it alone. */
+function applyMcpServersVar(env: ConfigEnv, raw: Record<string, unknown>): Step {
+  const text = env.MCP_SERVERS;
+  if (text === undefined || text.trim() === "") return { ok: true, raw };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const reason = (err as Error).message;
+    return {
+      ok: false,
+      issues: [{ field: "MCP_SERVERS", rule: "invalid_json", message: `MCP_SERVERS is not valid JSON (${reason}): expected {"mcpServers": {...}}` }],
+    };
+  }
+  const parsed = McpServersDocument.safeParse(json);
+  if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error, "MCP_SERVERS") };
+  return { ok: true, raw: { ...raw, mcpServers: parsed.data.mcpServers } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

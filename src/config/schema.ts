@@ -4,8 +4,11 @@
  * Each section documents its defaults here, so the file may stay short.
  */
 import { z } from "zod";
+import { McpServers } from "./mcp-servers";
 
 const MIN_IDLE_TTL_SECONDS = 60;
+/** The per-call timeout cap: the longest the device firmware waits for a tool. */
+const MAX_CALL_TIMEOUT_MS = 300_000;
 const MAX_IDLE_TTL_SECONDS = 30 * 24 * 3600;
 
 /** A local tool's switch, with an optional description that replaces the built-in one. */
@@ -55,6 +58,38 @@ const TimeZone = z.string().refine(
   { message: "not an IANA time zone (for example Asia/Shanghai)" },
 );
 
+/** How the service treats every external MCP server (the servers themselves are in `mcpServers`). */
+export const ExternalConfig = z
+  .object({
+    /** Put before every external tool name; `mcp_` is what xiaozhi-server-go gateways expect. */
+    tool_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{0,16}$/, "0-16 characters of A-Z a-z 0-9 _ -")
+      .default("mcp_"),
+    /** A call's timeout when neither the request nor the server's `timeout` sets one. */
+    call_timeout_ms: z.number().int().min(100).max(MAX_CALL_TIMEOUT_MS).default(30_000),
+    /** No call waits longer, whatever the request or the server asks for. */
+    max_call_timeout_ms: z.number().int().min(100).max(MAX_CALL_TIMEOUT_MS).default(MAX_CALL_TIMEOUT_MS),
+    /** How long a tool listing waits for a server before reporting it unavailable. */
+    list_timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
+    /** Attempts to (re)connect to a server within one call, with doubling backoff from `connect_backoff_ms`. */
+    connect_attempts: z.number().int().min(1).max(10).default(3),
+    connect_backoff_ms: z.number().int().min(0).max(10_000).default(200),
+    /** A server's tool list is fresh this long; older lists are served while a refresh runs. */
+    tool_cache_ttl_seconds: z.number().int().min(1).max(24 * 3600).default(300),
+    breaker: z
+      .object({
+        /** Consecutive failures that open a server's circuit: calls then fail fast. */
+        failure_threshold: z.number().int().min(1).max(100).default(5),
+        /** How long an open circuit fails fast before one probe call decides. */
+        cooldown_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+      })
+      .strict()
+      .default({ failure_threshold: 5, cooldown_ms: 30_000 }),
+  })
+  .strict();
+export type ExternalConfig = z.infer<typeof ExternalConfig>;
+
 export const ServiceConfig = z
   .object({
     /** Which local tools are offered. */
@@ -87,6 +122,9 @@ export const ServiceConfig = z
       })
       .strict()
       .default({ max_body_bytes: 64 * 1024 }),
+    /** External MCP servers by name, in the `.mcp_server_settings.json` shape (`MCP_SERVERS` replaces them). */
+    mcpServers: McpServers.default([]),
+    external: ExternalConfig.default(ExternalConfig.parse({})),
   })
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfig>;

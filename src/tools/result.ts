@@ -2,6 +2,7 @@
  * @module tools/result
  * The one place ExecutionResults are built, whatever the source.
  */
+import type { CallToolResult, ContentBlock } from "@modelcontextprotocol/sdk/types.js";
 import type { DeviceCallResult, DeviceRpcError } from "./device/frames";
 import type { ExecutionErrorCode, ExecutionResult } from "./types";
 
@@ -44,4 +45,42 @@ export function deviceCallResult(originalName: string, result: DeviceCallResult)
 /** The device's JSON-RPC error for a `tools/call`: its message as is, its `code` in the details when it sent one. */
 export function deviceErrorResult(error: DeviceRpcError): ExecutionResult {
   return executionError("tool_error", error.message, error.code === undefined ? undefined : { device_code: error.code });
+}
+
+/**
+ * An upstream MCP server's answer to `tools/call`.
+ * - Text items become one `req_llm` string (joined by newlines): gateways hand `result` to the LLM only when it
+ *   is a string.
+ * - Images, audio and resources are kept: the whole content list is in `content`, and `result` names each of
+ *   them in place (`[image image/png]`), so the LLM knows they exist. Text of an embedded resource is included.
+ * - No content but structured content: `result` is that JSON as text.
+ * - `isError: true` is a `tool_error` carrying the upstream's text.
+ */
+export function fromCallToolResult(toolName: string, answer: CallToolResult): ExecutionResult {
+  const content = answer.content ?? [];
+  const text = content.map(describeContent).filter((part) => part !== "").join("\n");
+  if (answer.isError) {
+    return executionError("tool_error", text || `${toolName} reported an error without a message`, { content });
+  }
+  const result: ExecutionResult = reqLlm(text || structuredText(answer.structuredContent));
+  if (content.some((item) => item.type !== "text")) result.content = content;
+  return result;
+}
+
+function describeContent(item: ContentBlock): string {
+  switch (item.type) {
+    case "text":
+      return item.text;
+    case "image":
+    case "audio":
+      return `[${item.type} ${item.mimeType}]`;
+    case "resource":
+      return "text" in item.resource ? item.resource.text : `[resource ${item.resource.uri}]`;
+    case "resource_link":
+      return `[resource link ${item.uri}]`;
+  }
+}
+
+function structuredText(structured: Record<string, unknown> | undefined): string {
+  return structured === undefined ? "" : JSON.stringify(structured);
 }

@@ -60,6 +60,8 @@ export interface ExecutionResult {
   result: unknown;
   /** `response`: the text to speak to the user directly; otherwise null. */
   response: string | null;
+  /** An external tool's full MCP content when it held more than text (images, audio, resources), so none is lost. */
+  content?: unknown[];
   error?: { code: ExecutionErrorCode; message: string; details?: unknown };
 }
 
@@ -84,7 +86,8 @@ export interface SourceListing {
   /** `local`, `device`, or the external server's configured name. */
   source: string;
   kind: ToolSourceKind;
-  status: "ok" | "unavailable" | "incomplete";
+  /** `unsupported`: configured, but not usable here (a stdio server); `error` says what to do instead. */
+  status: "ok" | "unavailable" | "incomplete" | "unsupported";
   tools: ToolDescriptor[];
   error?: string;
 }
@@ -93,7 +96,10 @@ export interface SourceListing {
 export interface ToolSource {
   readonly kind: ToolSourceKind;
   listTools(): Promise<SourceListing[]>;
-  /** The listed tool an unlisted compatibility name stands for, if the source has such names. */
+  /**
+   * The tool an unlisted name stands for: a compatibility alias, or a known tool of a source that cannot be
+   * listed right now (so calling it says why instead of "not found").
+   */
   resolveAlias?(name: string): ToolDescriptor | undefined;
   /** Runs a tool this source listed. Expected failures are results with `success: false`, not exceptions. */
   callTool(tool: ToolDescriptor, args: Record<string, unknown>, options: CallOptions): Promise<ExecutionResult>;

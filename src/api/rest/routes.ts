@@ -16,6 +16,8 @@ import {
   ExecuteRequest,
   ExecutionResult,
   MessageResponse,
+  ServersQuery,
+  ServersResponse,
   SessionPathParams,
   SessionView,
   ToolPathParams,
@@ -135,6 +137,16 @@ export const messagesRoute = createRoute({
   responses: { 200: json(MessageResponse, "The frame was taken"), ...errors(400, 401, 404, 413, 415, 503) },
 });
 
+export const listServersRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/api/v1/mcp/servers",
+  tags: ["tools"],
+  summary: "The configured external MCP servers as a session sees them: state, transport, tools, last error, breaker",
+  request: { query: ServersQuery },
+  responses: { 200: json(ServersResponse, "Every configured server"), ...errors(400, 401, 404, 503) },
+});
+
 export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const route of [bindRoute, executeRoute, messagesRoute]) app.on(route.method, route.getRoutingPath(), jsonBody());
 
@@ -172,6 +184,12 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listToolsRoute, async (c) => {
     const { session_id } = c.req.valid("query");
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).listTools()), 200);
+  });
+
+  app.openapi(listServersRoute, async (c) => {
+    const { session_id } = c.req.valid("query");
+    const servers = unwrap(await sessionStub(c.env, c.var.tenant, session_id).servers());
+    return c.json({ servers }, 200);
   });
 
   app.openapi(executeRoute, async (c) => {

@@ -79,11 +79,38 @@ export const SourceReport = z
   .object({
     source: z.string(),
     kind: z.enum(["local", "external", "device"]),
-    status: z.enum(["ok", "unavailable", "incomplete"]),
+    status: z.enum(["ok", "unavailable", "incomplete", "unsupported"]),
     tool_count: z.number().int(),
     error: z.string().optional(),
   })
   .openapi("SourceReport");
+
+export const ServersQuery = ToolsQuery;
+
+export const ServerStatus = z
+  .object({
+    name: z.string(),
+    status: z
+      .enum(["idle", "connecting", "ready", "failed", "closed", "disabled", "unsupported"])
+      .openapi({ description: "idle: not contacted by this session yet; unsupported: a stdio server (see last_error)" }),
+    transport: z.enum(["auto", "streamable-http", "sse", "stdio"]).nullable().openapi({ description: "As configured" }),
+    transport_in_use: z.enum(["streamable-http", "sse"]).nullable(),
+    url: z.string().nullable().openapi({ description: "Scheme, host and path (no query, no credentials)" }),
+    tool_count: z.number().int().nullable(),
+    tools_fetched_at: z.string().nullable(),
+    last_error: z.string().nullable(),
+    last_latency_ms: z.number().nullable(),
+    breaker: z
+      .object({
+        state: z.enum(["closed", "open", "half_open"]),
+        consecutive_failures: z.number().int(),
+        retry_at: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .openapi("ServerStatus");
+
+export const ServersResponse = z.object({ servers: z.array(ServerStatus) }).openapi("ServersResponse");
 
 export const ToolsResponse = z.object({ tools: z.array(Tool), sources: z.array(SourceReport) }).openapi("ToolsResponse");
 
@@ -93,6 +120,10 @@ export const ExecutionResult = z
     action: z.enum(["none", "response", "call_handler", "req_llm", "error"]),
     result: z.unknown().openapi({ description: "req_llm: text for the LLM; call_handler: {func_name, args}" }),
     response: z.string().nullable().openapi({ description: "response: text to speak to the user directly" }),
+    content: z
+      .array(z.unknown())
+      .optional()
+      .openapi({ description: "External tools: the full MCP content when it held more than text (images, audio, resources)" }),
     error: z
       .object({ code: z.string(), message: z.string(), details: z.unknown().optional() })
       .optional(),

@@ -1,0 +1,91 @@
+/**
+ * @module tools/external/breaker
+ * A circuit breaker per upstream server, so a dead server costs callers nothing but a fast failure.
+ *
+ * ## States
+ * - `closed`: calls go through; each failure counts, a success resets the count.
+ * - `closed` → `open` after `failureThreshold` consecutive failures: calls fail fast for `cooldownMs`.
+ * - `open` → `half_open` once the cool-down is over: exactly one call (the probe) goes through, the others
+ *   keep failing fast while it runs.
+ * - `half_open` → `closed` when the probe succeeds, → `open` (a new cool-down) when it fails.
+ */
+
+export const BreakerState = { closed: "closed", open: "open", half_open: "half_open" } as const;
+export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
+
+export interface BreakerOptions {
+  failureThreshold: number;
+  cooldownMs: number;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/** How the breaker looks from outside (the servers API shows it). */
+export interface BreakerView {
+  state: BreakerState;
+  consecutive_failures: number;
+  /** When an open circuit lets a probe through (ISO time), null otherwise. */
+  retry_at: string | null;
+}
+
+export class CircuitBreaker {
+  #state: BreakerState = BreakerState.closed;
+  #failures = 0;
+  #openedAt = 0;
+  #probeRunning = false;
+  readonly #options: Required<BreakerOptions>;
+
+  constructor(options: BreakerOptions) {
+    this.#options = { now: Date.now, ...options };
+  }
+
+  /**
+   * Whether a call may go through now. A call that is let through must end in {@link succeed} or {@link fail};
+   * in `half_open` it is the probe.
+   */
+  tryAcquire(): boolean {
+    if (this.#state === BreakerState.open) {
+      if (this.#options.now() - this.#openedAt < this.#options.cooldownMs) return false;
+      this.#state = BreakerState.half_open;
+    }
+    if (this.#state === BreakerState.half_open) {
+      if (this.#probeRunning) return false;
+      this.#probeRunning = true;
+    }
+    return true;
+  }
+
+  succeed(): void {
+    this.#state = BreakerState.closed;
+    this.#failures = 0;
+    this.#probeRunning = false;
+  }
+
+  fail(): void {
+    this.#failures++;
+    this.#probeRunning = false;
+    if (this.#state === BreakerState.half_open || this.#failures >= this.#options.failureThreshold) {
+      this.#state = BreakerState.open;
+      this.#openedAt = this.#options.now();
+    }
+  }
+
+  /** A call that was let through but ended without saying anything about the server (cancelled by the caller). */
+  release(): void {
+    this.#probeRunning = false;
+  }
+
+  view(): BreakerView {
+    const open = this.#state === BreakerState.open;
+    return {
+      state: this.#state,
+      consecutive_failures: this.#failures,
+      retry_at: open ? new Date(this.#openedAt + this.#options.cooldownMs).toISOString() : null,
+    };
+  }
+
+  /** Milliseconds until an open circuit lets a probe through. */
+  retryInMs(): number {
+    return Math.max(0, this.#openedAt + this.#options.cooldownMs - this.#options.now());
+  }
+}

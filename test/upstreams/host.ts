@@ -1,0 +1,193 @@
+/**
+ * A real `@modelcontextprotocol/server-everything` served on 127.0.0.1, for the tests (runs in Node, from the
+ * global setup). One host speaks both transports on one port: Streamable HTTP at `/mcp`, SSE at `/sse`
+ * (+ `/message`), with the same session handling as the package's own launchers. Those launchers cannot be
+ * used as they are: they listen on every interface, and tests may only listen on loopback.
+ *
+ * What the tests need on top, all outside the MCP traffic itself:
+ * - counters: `initialize` requests, JSON-RPC messages by method, connections refused while stopped;
+ * - stop/start: stopping drops every session and refuses connections (a crashed server); starting again
+ *   gives a server that knows none of the old sessions (a restarted one);
+ * - extra tools: registered on live sessions (the server then sends `notifications/tools/list_changed`) and
+ *   on new ones; removing one only affects sessions started afterwards (a redeploy);
+ * - an optional bearer token every request must carry, and the headers of the last request seen.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { createServer as createEverything } from "@modelcontextprotocol/server-everything/dist/server/index.js";
+
+export interface UpstreamStats {
+  initialize: number;
+  /** JSON-RPC messages received, by method. */
+  methods: Record<string, number>;
+  /** Connections destroyed while the host was stopped. */
+  refused: number;
+  running: boolean;
+  last_headers: Record<string, string>;
+}
+
+interface LiveSession {
+  mcp: McpServer;
+  close: () => Promise<void>;
+}
+
+type Transport = StreamableHTTPServerTransport | SSEServerTransport;
+
+export class UpstreamHost {
+  readonly #http: Server;
+  readonly #sessions = new Map<string, { transport: Transport; live: LiveSession }>();
+  readonly #extraTools = new Set<string>();
+  #running = true;
+  #stats: UpstreamStats = { initialize: 0, methods: {}, refused: 0, running: true, last_headers: {} };
+
+  constructor(private readonly options: { requiredToken?: string } = {}) {
+    this.#http = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(error));
+      });
+    });
+    this.#http.on("connection", (socket) => {
+      if (this.#running) return;
+      this.#stats.refused++;
+      socket.destroy();
+    });
+  }
+
+  /** Starts listening on an ephemeral loopback port; resolves to the base URL. */
+  listen(): Promise<string> {
+    return new Promise((resolve) => {
+      this.#http.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(this.#http.address() as AddressInfo).port}`));
+    });
+  }
+
+  stats(): UpstreamStats {
+    return { ...this.#stats, running: this.#running };
+  }
+
+  /** A crash: every session is gone and every connection is cut; new ones are refused until {@link start}. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    const sessions = [...this.#sessions.values()];
+    this.#sessions.clear();
+    this.#http.closeAllConnections();
+    await Promise.all(sessions.map(({ live }) => live.close().catch(() => undefined)));
+  }
+
+  /** Back up, knowing none of the sessions it had. */
+  start(): void {
+    this.#running = true;
+  }
+
+  addTool(name: string): void {
+    this.#extraTools.add(name);
+    for (const { live } of this.#sessions.values()) registerExtraTool(live.mcp, name);
+  }
+
+  /** Only sessions started afterwards lack the tool: combine with stop/start for a redeploy without it. */
+  removeTool(name: string): void {
+    this.#extraTools.delete(name);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await new Promise((resolve) => this.#http.close(resolve));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://upstream.test");
+    this.#stats.last_headers = Object.fromEntries(
+      Object.entries(req.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
+    );
+    if (this.options.requiredToken !== undefined && req.headers.authorization !== `Bearer ${this.options.requiredToken}`) {
+      res.writeHead(401, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "missing or wrong bearer token" }));
+      return;
+    }
+    const body = req.method === "POST" ? await readJson(req) : undefined;
+    this.#count(body);
+
+    if (url.pathname === "/mcp") return this.#streamable(req, res, body);
+    if (url.pathname === "/sse" && req.method === "GET") return this.#openSse(res);
+    if (url.pathname === "/message" && req.method === "POST") {
+      const session = this.#sessions.get(url.searchParams.get("sessionId") ?? "");
+      if (!session || !(session.transport instanceof SSEServerTransport)) {
+        res.writeHead(404).end("unknown session");
+        return;
+      }
+      return session.transport.handlePostMessage(req, res, body);
+    }
+    res.writeHead(404).end("not found");
+  }
+
+  async #streamable(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const sessionId = req.headers["mcp-session-id"];
+    const session = typeof sessionId === "string" ? this.#sessions.get(sessionId) : undefined;
+    if (session && session.transport instanceof StreamableHTTPServerTransport) {
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (sessionId === undefined && req.method === "POST") {
+      const live = this.#newServer();
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          this.#sessions.set(id, { transport, live });
+        },
+      });
+      await live.mcp.connect(transport);
+      // The client ended the session (DELETE): forget it, as the package's launcher does.
+      live.mcp.server.onclose = () => {
+        if (transport.sessionId !== undefined) this.#sessions.delete(transport.sessionId);
+      };
+      return transport.handleRequest(req, res, body);
+    }
+    // What the package's launcher answers to an id it does not know (after a restart, for instance).
+    res.writeHead(400, { "Content-Type": "application/json" }).end(
+      JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" }, id: null }),
+    );
+  }
+
+  async #openSse(res: ServerResponse): Promise<void> {
+    const live = this.#newServer();
+    const transport = new SSEServerTransport("/message", res);
+    this.#sessions.set(transport.sessionId, { transport, live });
+    res.on("close", () => this.#sessions.delete(transport.sessionId));
+    await live.mcp.connect(transport);
+  }
+
+  #newServer(): LiveSession {
+    const { server, cleanup } = createEverything();
+    for (const name of this.#extraTools) registerExtraTool(server, name);
+    return {
+      mcp: server,
+      close: async () => {
+        cleanup(undefined);
+        await server.close();
+      },
+    };
+  }
+
+  #count(body: unknown): void {
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const method = typeof message === "object" && message !== null ? (message as { method?: unknown }).method : undefined;
+      if (typeof method !== "string") continue;
+      this.#stats.methods[method] = (this.#stats.methods[method] ?? 0) + 1;
+      if (method === "initialize") this.#stats.initialize++;
+    }
+  }
+}
+
+function registerExtraTool(server: McpServer, name: string): void {
+  server.registerTool(name, { description: `Extra tool ${name}, added while running` }, async () => ({
+    content: [{ type: "text", text: `${name} ran` }],
+  }));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : undefined;
+}

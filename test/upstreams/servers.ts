@@ -1,0 +1,55 @@
+/**
+ * The external MCP servers the test Worker is configured with (its `MCP_SERVERS` binding), pointing at the
+ * hosts the global setup starts. Shared by vitest.config.ts and the tests, which refer to servers by these names.
+ */
+import type {} from "vitest";
+
+/** The upstream hosts the global setup starts, by role. */
+export const UPSTREAM_HOSTS = {
+  /** Used by most tests; never stopped. */
+  stable: {},
+  /** Stopped and restarted by the resilience tests only. */
+  flaky: {},
+  /** Needs `Authorization: Bearer <GUARDED_TOKEN>`: the server entry gets it through `${...}` substitution. */
+  guarded: { requiredToken: "guarded-test-token" },
+} as const;
+export type UpstreamHostName = keyof typeof UPSTREAM_HOSTS;
+
+/** What the global setup hands the tests: the control endpoint and each host's base URL. */
+export interface Upstreams {
+  control: string;
+  urls: Record<UpstreamHostName, string>;
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    upstreams: Upstreams;
+  }
+}
+
+/** Vars and secrets the test Worker gets besides `MCP_SERVERS`, read by `${...}` in the entries below. */
+export function substitutionBindings(upstreams: Upstreams): Record<string, string> {
+  return { GUARDED_URL: upstreams.urls.guarded, GUARDED_TOKEN: UPSTREAM_HOSTS.guarded.requiredToken };
+}
+
+/** The `MCP_SERVERS` document: every kind of entry an operator may write. */
+export function testMcpServers(upstreams: Upstreams) {
+  const { stable, flaky } = upstreams.urls;
+  return {
+    des: "notes like this one, from the XiaoZhi example file, are ignored",
+    mcpServers: {
+      everything: { url: `${stable}/mcp`, transport: "streamable-http" },
+      everything_sse: { url: `${stable}/sse`, transport: "sse", des: "same tools as everything: every name collides" },
+      slow_server: { url: `${stable}/mcp`, transport: "http", timeout: 0.5 },
+      restartable: { url: `${flaky}/mcp` },
+      restartable_sse: { url: `${flaky}/sse`, link: "transport auto: Streamable HTTP is refused, SSE answers" },
+      guarded: {
+        url: "${GUARDED_URL}/mcp",
+        transport: "streamable-http",
+        headers: { Authorization: "Bearer ${GUARDED_TOKEN}", "X-Client": "${CLIENT_TAG:xiaozhi-tests}" },
+      },
+      amap: { command: "npx", args: ["-y", "@amap/amap-maps-mcp-server"], env: { AMAP_MAPS_API_KEY: "${AMAP_KEY}" } },
+      switched_off: { url: "${NOT_SET_ANYWHERE}/mcp", enabled: false },
+    },
+  };
+}
