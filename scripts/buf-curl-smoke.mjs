@@ -50,6 +50,7 @@ async function callEveryRpc(baseUrl, protocol) {
       { session_id, message_json: { type: "mcp", payload: { jsonrpc: "2.0", method: "notifications/state_changed", params: {} } } },
       { success: true, result: "notification notifications/state_changed recorded" },
     ],
+    ["ListServers", { session_id }, { servers: [] }],
     ["UnbindSession", { session_id }, { success: true, message: "session unbound" }],
     ["GetSession", { session_id }, { error: { code: "not_found" } }],
     ["GetTools", { session_id: "bad id" }, { error: { code: "invalid_argument" } }],

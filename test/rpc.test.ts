@@ -3,7 +3,7 @@
  * REST API answers for the same session.
  */
 import { toJson } from "@bufbuild/protobuf";
-import { timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { ListValueSchema, timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import {
@@ -38,6 +38,7 @@ const asRest = {
     action: ActionType[r.action].toLowerCase(),
     result: r.resultJson === undefined ? undefined : toJson(ValueSchema, r.resultJson),
     response: r.response === "" ? null : r.response,
+    ...(r.contentJson ? { content: toJson(ListValueSchema, r.contentJson) } : {}),
     ...(r.error
       ? {
           error: {
@@ -172,6 +173,44 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
     expect(res).toMatchObject({ success: false, action: ActionType.ERROR, result: "", response: "" });
     expect(res.error?.code).toBe("invalid_arguments");
     expect(asRest.execution(res)).toEqual(rest.body);
+  });
+
+  it("ExecuteTool of an external tool keeps its non-text content, like REST", async () => {
+    const sessionId = id("external-image");
+    await bindSession(sessionId);
+    const tool = "mcp_everything_get-tiny-image";
+    const rpc = await client.executeTool({ sessionId, toolName: tool });
+    const rest = await api(`/api/v1/mcp/tools/${tool}/execute`, { body: { session_id: sessionId } });
+    expect(rest.body.content).toEqual(expect.arrayContaining([expect.objectContaining({ type: "image" })]));
+    expect(asRest.execution(rpc)).toEqual(rest.body);
+  });
+
+  it("ListServers answers what REST's /servers answers", async () => {
+    const sessionId = id("servers");
+    await bindSession(sessionId);
+    await client.executeTool({ sessionId, toolName: "mcp_everything_echo", argumentsJson: { message: "hi" } });
+    const rpc = await client.listServers({ sessionId });
+    const rest = await api(`/api/v1/mcp/servers?session_id=${sessionId}`);
+    const iso = (t: Parameters<typeof timestampDate>[0] | undefined) => (t ? timestampDate(t).toISOString() : null);
+    const asRestServers = rpc.servers.map((s) => ({
+      name: s.name,
+      status: s.status,
+      transport: s.transport || null,
+      transport_in_use: s.transportInUse || null,
+      url: s.url || null,
+      tool_count: s.toolCount ?? null,
+      tools_fetched_at: iso(s.toolsFetchedAt),
+      last_error: s.lastError || null,
+      last_latency_ms: s.lastLatencyMs ?? null,
+      breaker: s.breaker
+        ? { state: s.breaker.state, consecutive_failures: s.breaker.consecutiveFailures, retry_at: iso(s.breaker.retryAt) }
+        : null,
+    }));
+    // Latency moves with every call; everything else must match.
+    const withoutLatency = (list: Array<Record<string, unknown>>) => list.map(({ last_latency_ms: _l, ...rest }) => rest);
+    expect(withoutLatency(asRestServers)).toEqual(withoutLatency(rest.body.servers));
+    expect(rpc.servers.find((s) => s.name === "everything")).toMatchObject({ status: "ready" });
+    await rpcError(client.listServers({ sessionId: id("servers-unbound") }), Code.NotFound, "session_not_found");
   });
 
   it("UnbindSession forgets the session", async () => {

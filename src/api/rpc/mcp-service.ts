@@ -9,7 +9,7 @@ import { bindSession, sessionStub, unbindSession, unwrap } from "../../sessions"
 import { caller } from "./caller";
 import { toolTimeoutMs, withinDeadline } from "./deadline";
 import { bindInput, deviceFrameInput, executeInput, sessionInput } from "./inputs";
-import { bindMessage, executionMessage, frameReceiptMessage, sessionMessage, toolsMessage } from "./messages";
+import { bindMessage, executionMessage, frameReceiptMessage, serversMessage, sessionMessage, toolsMessage } from "./messages";
 
 /** The service implementation, mounted in app.ts through the Connect adapter. */
 export const mcpService: ServiceImpl<typeof MCPService> = {
@@ -42,6 +42,12 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
     const { session_id } = sessionInput(req);
     const { env, tenant } = caller(ctx);
     return { session: sessionMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).describe()))) };
+  },
+
+  async listServers(req, ctx) {
+    const { session_id } = sessionInput(req);
+    const { env, tenant } = caller(ctx);
+    return serversMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).servers())));
   },
 
   async unbindSession(req, ctx) {

@@ -4,17 +4,19 @@
  * original design's fields are strings, they get the text form of the value and the `*_json` field the value.
  */
 import { fromJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { ListValueSchema, timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { SessionView, ToolList } from "../../../durable-objects/session-api";
 import type { BindAnswer } from "../../sessions";
 import type { SourceReport } from "../../tools/router";
 import type { FrameReceipt } from "../../tools/device/peer";
+import type { ServerStatus } from "../../tools/external/source";
 import type { ExecutionResult, ToolAction, ToolDescriptor } from "../../tools/types";
 import {
   ActionType,
   type BindSessionResponseSchema,
   type ExecuteToolResponseSchema,
   type HandleMessageResponseSchema,
+  type ListServersResponseSchema,
   type GetToolsResponseSchema,
   type SessionDeviceSchema,
   type SessionSchema,
@@ -68,6 +70,7 @@ export function executionMessage(result: ExecutionResult): MessageInitShape<type
     response: result.response ?? "",
     resultJson: fromJson(ValueSchema, value),
   };
+  if (result.content) message.contentJson = fromJson(ListValueSchema, jsonValue(result.content));
   if (result.error) {
     const { code, message: text, details } = result.error;
     message.error = { code, message: text, details: details === undefined ? undefined : fromJson(ValueSchema, jsonValue(details)) };
@@ -116,4 +119,32 @@ export function bindMessage(answer: BindAnswer): MessageInitShape<typeof BindSes
 /** HandleXiaoZhiMessage: what REST's `POST .../messages` answers, the result as text and as JSON. */
 export function frameReceiptMessage(receipt: FrameReceipt): MessageInitShape<typeof HandleMessageResponseSchema> {
   return { success: receipt.handled, result: receipt.result, resultJson: fromJson(ValueSchema, receipt.result) };
+}
+
+/** ListServers: REST's `/servers` answer; REST's nulls are empty strings or unset fields. */
+export function serversMessage(servers: ServerStatus[]): MessageInitShape<typeof ListServersResponseSchema> {
+  return {
+    servers: servers.map((server) => ({
+      name: server.name,
+      status: server.status,
+      transport: server.transport ?? "",
+      transportInUse: server.transport_in_use ?? "",
+      url: server.url ?? "",
+      toolCount: server.tool_count ?? undefined,
+      toolsFetchedAt: timestamp(server.tools_fetched_at),
+      lastError: server.last_error ?? "",
+      lastLatencyMs: server.last_latency_ms ?? undefined,
+      breaker: server.breaker
+        ? {
+            state: server.breaker.state,
+            consecutiveFailures: server.breaker.consecutive_failures,
+            retryAt: timestamp(server.breaker.retry_at),
+          }
+        : undefined,
+    })),
+  };
+}
+
+function timestamp(iso: string | null) {
+  return iso === null ? undefined : timestampFromDate(new Date(iso));
 }

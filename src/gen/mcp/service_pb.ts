@@ -15,7 +15,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
+import type { ListValue, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -23,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file mcp/service.proto.
  */
 export const file_mcp_service: GenFile = /*@__PURE__*/
-  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiugEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3IiWAoORXhlY3V0aW9uRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEicKB2RldGFpbHMYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUicQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uIsACCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMSIgoGZGV2aWNlGAogASgLMhIubWNwLlNlc3Npb25EZXZpY2UinQEKDVNlc3Npb25EZXZpY2USDQoFcmVsYXkYASABKAkSMwoPcmVsYXlfb3BlbmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0b29sc19zdGF0dXMYAyABKAkSMgoRbGFzdF9ub3RpZmljYXRpb24YBCABKAsyFy5tY3AuRGV2aWNlTm90aWZpY2F0aW9uIn4KEkRldmljZU5vdGlmaWNhdGlvbhIOCgZtZXRob2QYASABKAkSJwoGcGFyYW1zGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtyZWNlaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlKk4KCkFjdGlvblR5cGUSCAoETk9ORRAAEgwKCFJFU1BPTlNFEAESEAoMQ0FMTF9IQU5ETEVSEAISCwoHUkVRX0xMTRADEgkKBUVSUk9SEAQynwMKCk1DUFNlcnZpY2USNwoIR2V0VG9vbHMSFC5tY3AuR2V0VG9vbHNSZXF1ZXN0GhUubWNwLkdldFRvb2xzUmVzcG9uc2USQAoLRXhlY3V0ZVRvb2wSFy5tY3AuRXhlY3V0ZVRvb2xSZXF1ZXN0GhgubWNwLkV4ZWN1dGVUb29sUmVzcG9uc2USQAoLQmluZFNlc3Npb24SFy5tY3AuQmluZFNlc3Npb25SZXF1ZXN0GhgubWNwLkJpbmRTZXNzaW9uUmVzcG9uc2USTQoUSGFuZGxlWGlhb1poaU1lc3NhZ2USGS5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QaGi5tY3AuSGFuZGxlTWVzc2FnZVJlc3BvbnNlEj0KCkdldFNlc3Npb24SFi5tY3AuR2V0U2Vzc2lvblJlcXVlc3QaFy5tY3AuR2V0U2Vzc2lvblJlc3BvbnNlEkYKDVVuYmluZFNlc3Npb24SGS5tY3AuVW5iaW5kU2Vzc2lvblJlcXVlc3QaGi5tY3AuVW5iaW5kU2Vzc2lvblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3ISMAoMY29udGVudF9qc29uGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZSJYCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoHZGV0YWlscxgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJxChJCaW5kU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSEQoJY2xpZW50X2lkGAMgASgJEhIKCnZpc2lvbl91cmwYBCABKAkSDQoFdG9rZW4YBSABKAkiZwoTQmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkSDwoHY3JlYXRlZBgDIAEoCBIdCgdzZXNzaW9uGAQgASgLMgwubWNwLlNlc3Npb24iwAIKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSEQoJY2xpZW50X2lkGAMgASgJEhIKCnZpc2lvbl91cmwYBCABKAkSEQoJaGFzX3Rva2VuGAUgASgIEiwKCGJvdW5kX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKBXRvb2xzGAkgASgLMhEubWNwLlNlc3Npb25Ub29scxIiCgZkZXZpY2UYCiABKAsyEi5tY3AuU2Vzc2lvbkRldmljZSKdAQoNU2Vzc2lvbkRldmljZRINCgVyZWxheRgBIAEoCRIzCg9yZWxheV9vcGVuZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHRvb2xzX3N0YXR1cxgDIAEoCRIyChFsYXN0X25vdGlmaWNhdGlvbhgEIAEoCzIXLm1jcC5EZXZpY2VOb3RpZmljYXRpb24ifgoSRGV2aWNlTm90aWZpY2F0aW9uEg4KBm1ldGhvZBgBIAEoCRInCgZwYXJhbXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC3JlY2VpdmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJBCgxTZXNzaW9uVG9vbHMSDQoFY291bnQYASABKAUSIgoHc291cmNlcxgCIAMoCzIRLm1jcC5Tb3VyY2VSZXBvcnQiwgEKFEhhbmRsZU1lc3NhZ2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSNwoHbWVzc2FnZRgCIAMoCzImLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdC5NZXNzYWdlRW50cnkSLQoMbWVzc2FnZV9qc29uGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBouCgxNZXNzYWdlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJlChVIYW5kbGVNZXNzYWdlUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIOCgZyZXN1bHQYAiABKAkSKwoLcmVzdWx0X2pzb24YAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiJwoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSIzChJHZXRTZXNzaW9uUmVzcG9uc2USHQoHc2Vzc2lvbhgBIAEoCzIMLm1jcC5TZXNzaW9uIioKFFVuYmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiOQoVVW5iaW5kU2Vzc2lvblJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDwoHbWVzc2FnZRgCIAEoCSJECgtFcnJvckRldGFpbBIMCgRjb2RlGAEgASgJEicKB2RldGFpbHMYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiKAoSTGlzdFNlcnZlcnNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiOQoTTGlzdFNlcnZlcnNSZXNwb25zZRIiCgdzZXJ2ZXJzGAEgAygLMhEubWNwLlNlcnZlclN0YXR1cyKvAgoMU2VydmVyU3RhdHVzEgwKBG5hbWUYASABKAkSDgoGc3RhdHVzGAIgASgJEhEKCXRyYW5zcG9ydBgDIAEoCRIYChB0cmFuc3BvcnRfaW5fdXNlGAQgASgJEgsKA3VybBgFIAEoCRIXCgp0b29sX2NvdW50GAYgASgFSACIAQESNAoQdG9vbHNfZmV0Y2hlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgIIAEoCRIcCg9sYXN0X2xhdGVuY3lfbXMYCSABKAFIAYgBARIjCgdicmVha2VyGAogASgLMhIubWNwLlNlcnZlckJyZWFrZXJCDQoLX3Rvb2xfY291bnRCEgoQX2xhc3RfbGF0ZW5jeV9tcyJqCg1TZXJ2ZXJCcmVha2VyEg0KBXN0YXRlGAEgASgJEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAIgASgFEiwKCHJldHJ5X2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpOCgpBY3Rpb25UeXBlEggKBE5PTkUQABIMCghSRVNQT05TRRABEhAKDENBTExfSEFORExFUhACEgsKB1JFUV9MTE0QAxIJCgVFUlJPUhAEMuEDCgpNQ1BTZXJ2aWNlEjcKCEdldFRvb2xzEhQubWNwLkdldFRvb2xzUmVxdWVzdBoVLm1jcC5HZXRUb29sc1Jlc3BvbnNlEkAKC0V4ZWN1dGVUb29sEhcubWNwLkV4ZWN1dGVUb29sUmVxdWVzdBoYLm1jcC5FeGVjdXRlVG9vbFJlc3BvbnNlEkAKC0JpbmRTZXNzaW9uEhcubWNwLkJpbmRTZXNzaW9uUmVxdWVzdBoYLm1jcC5CaW5kU2Vzc2lvblJlc3BvbnNlEk0KFEhhbmRsZVhpYW9aaGlNZXNzYWdlEhkubWNwLkhhbmRsZU1lc3NhZ2VSZXF1ZXN0GhoubWNwLkhhbmRsZU1lc3NhZ2VSZXNwb25zZRI9CgpHZXRTZXNzaW9uEhYubWNwLkdldFNlc3Npb25SZXF1ZXN0GhcubWNwLkdldFNlc3Npb25SZXNwb25zZRJGCg1VbmJpbmRTZXNzaW9uEhkubWNwLlVuYmluZFNlc3Npb25SZXF1ZXN0GhoubWNwLlVuYmluZFNlc3Npb25SZXNwb25zZRJACgtMaXN0U2VydmVycxIXLm1jcC5MaXN0U2VydmVyc1JlcXVlc3QaGC5tY3AuTGlzdFNlcnZlcnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message mcp.GetToolsRequest
@@ -256,6 +256,13 @@ export type ExecuteToolResponse = Message<"mcp.ExecuteToolResponse"> & {
    * @generated from field: mcp.ExecutionError error = 6;
    */
   error?: ExecutionError | undefined;
+
+  /**
+   * External tools: the full MCP content when it held more than text (images, audio, resources); unset otherwise.
+   *
+   * @generated from field: google.protobuf.ListValue content_json = 7;
+   */
+  contentJson?: ListValue | undefined;
 };
 
 /**
@@ -699,6 +706,144 @@ export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
   messageDesc(file_mcp_service, 19);
 
 /**
+ * @generated from message mcp.ListServersRequest
+ */
+export type ListServersRequest = Message<"mcp.ListServersRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message mcp.ListServersRequest.
+ * Use `create(ListServersRequestSchema)` to create a new message.
+ */
+export const ListServersRequestSchema: GenMessage<ListServersRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 20);
+
+/**
+ * @generated from message mcp.ListServersResponse
+ */
+export type ListServersResponse = Message<"mcp.ListServersResponse"> & {
+  /**
+   * @generated from field: repeated mcp.ServerStatus servers = 1;
+   */
+  servers: ServerStatus[];
+};
+
+/**
+ * Describes the message mcp.ListServersResponse.
+ * Use `create(ListServersResponseSchema)` to create a new message.
+ */
+export const ListServersResponseSchema: GenMessage<ListServersResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 21);
+
+/**
+ * An external MCP server as a session sees it. Empty strings and unset fields stand for REST's nulls.
+ *
+ * @generated from message mcp.ServerStatus
+ */
+export type ServerStatus = Message<"mcp.ServerStatus"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * idle (not contacted by this session yet), connecting, ready, failed, closed, disabled, or unsupported
+   * (a stdio server: see last_error).
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * As configured: auto, streamable-http, sse or stdio; empty for a disabled entry.
+   *
+   * @generated from field: string transport = 3;
+   */
+  transport: string;
+
+  /**
+   * streamable-http or sse once connected.
+   *
+   * @generated from field: string transport_in_use = 4;
+   */
+  transportInUse: string;
+
+  /**
+   * Scheme, host and path (no query, no credentials).
+   *
+   * @generated from field: string url = 5;
+   */
+  url: string;
+
+  /**
+   * @generated from field: optional int32 tool_count = 6;
+   */
+  toolCount?: number | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp tools_fetched_at = 7;
+   */
+  toolsFetchedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string last_error = 8;
+   */
+  lastError: string;
+
+  /**
+   * @generated from field: optional double last_latency_ms = 9;
+   */
+  lastLatencyMs?: number | undefined;
+
+  /**
+   * @generated from field: mcp.ServerBreaker breaker = 10;
+   */
+  breaker?: ServerBreaker | undefined;
+};
+
+/**
+ * Describes the message mcp.ServerStatus.
+ * Use `create(ServerStatusSchema)` to create a new message.
+ */
+export const ServerStatusSchema: GenMessage<ServerStatus> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 22);
+
+/**
+ * @generated from message mcp.ServerBreaker
+ */
+export type ServerBreaker = Message<"mcp.ServerBreaker"> & {
+  /**
+   * closed, open or half_open.
+   *
+   * @generated from field: string state = 1;
+   */
+  state: string;
+
+  /**
+   * @generated from field: int32 consecutive_failures = 2;
+   */
+  consecutiveFailures: number;
+
+  /**
+   * When an open breaker lets one probe through.
+   *
+   * @generated from field: google.protobuf.Timestamp retry_at = 3;
+   */
+  retryAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mcp.ServerBreaker.
+ * Use `create(ServerBreakerSchema)` to create a new message.
+ */
+export const ServerBreakerSchema: GenMessage<ServerBreaker> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 23);
+
+/**
  * What the gateway does with an execution result.
  *
  * @generated from enum mcp.ActionType
@@ -801,6 +946,16 @@ export const MCPService: GenService<{
     methodKind: "unary";
     input: typeof UnbindSessionRequestSchema;
     output: typeof UnbindSessionResponseSchema;
+  },
+  /**
+   * Each configured external MCP server as the session sees it. REST: GET /api/v1/mcp/servers?session_id=
+   *
+   * @generated from rpc mcp.MCPService.ListServers
+   */
+  listServers: {
+    methodKind: "unary";
+    input: typeof ListServersRequestSchema;
+    output: typeof ListServersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mcp_service, 0);
