@@ -1,15 +1,17 @@
 /**
- * `npm run bench`: starts the service as `npm start` does, runs every scenario and its floor in the same run
- * at concurrency 1 and 50, and writes bench/results.json and BENCHMARKS.md.
+ * `npm run bench`: starts a real upstream MCP server on loopback and the service as `npm start` does, runs
+ * every scenario and its floor in the same run at concurrency 1 and 50, counts the upstream's `initialize`
+ * requests, and writes bench/results.json and BENCHMARKS.md.
  *
  * Settings: BENCH_DURATION_S (default 5) and BENCH_WARMUP_S (default 1) per cell.
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectSimulatedDevice } from "./device.ts";
-import { httpLoad, type Measurement } from "./load.ts";
+import { httpLoad, loopLoad, type Measurement } from "./load.ts";
 import { machine, writeReport, type ScenarioResult, type TargetCheck } from "./report.ts";
 import { startService } from "./service.ts";
+import { connectDirect, startUpstream } from "./upstream.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -28,7 +30,10 @@ interface Scenario {
 }
 
 async function main(): Promise<void> {
-  const service = await startService(ROOT);
+  const upstream = await startUpstream();
+  const mcpServers = { mcpServers: { everything: { url: upstream.url, transport: "streamable-http" } } };
+  const service = await startService(ROOT, { MCP_SERVERS: JSON.stringify(mcpServers) });
+  const direct = await connectDirect(upstream.url);
   try {
     const bind = await fetch(`${service.url}/api/v1/mcp/sessions/${SESSION}/bind`, {
       method: "POST",
@@ -50,6 +55,17 @@ async function main(): Promise<void> {
         warmupS: WARMUP_S,
       });
 
+    const loop = (call: () => Promise<boolean>) => (connections: number) =>
+      loopLoad({ call, connections, durationS: DURATION_S, warmupS: WARMUP_S });
+    const executeExternal = async () => {
+      const res = await fetch(`${service.url}/api/v1/mcp/tools/mcp_echo/execute`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ session_id: SESSION, arguments: { message: "bench" } }),
+      });
+      return res.ok && ((await res.json()) as { success: boolean }).success;
+    };
+
     const scenarios: Scenario[] = [
       { name: "health", description: "`GET /health` of the same Worker: no auth, no Durable Object (the floor for everything)", floor: null, measure: http("/health") },
       {
@@ -63,6 +79,18 @@ async function main(): Promise<void> {
         description: "execute `local_get_time` (auth, validation, one Durable Object call)",
         floor: "health",
         measure: http("/api/v1/mcp/tools/local_get_time/execute", { method: "POST", body: { session_id: SESSION } }),
+      },
+      {
+        name: "direct_sdk_echo",
+        description: "`echo` called directly on the upstream with the MCP SDK client over one kept-open session (the floor for the proxy path; closed loop in the bench process)",
+        floor: null,
+        measure: loop(direct.echo),
+      },
+      {
+        name: "external_execute",
+        description: "execute `mcp_echo` through the service: auth, validation, Durable Object, its kept-open upstream session (closed loop with fetch, like its floor)",
+        floor: "direct_sdk_echo",
+        measure: loop(executeExternal),
       },
       {
         name: "device_execute",
@@ -104,11 +132,15 @@ async function main(): Promise<void> {
     }
 
     device.close();
-    const report = { date: new Date().toISOString(), machine: machine(), settings: { duration_s: DURATION_S, warmup_s: WARMUP_S }, results, targets: checkTargets(results) };
+    const report = {
+      upstream_initialize_requests: { sessions: 2, initialize_requests: upstream.initializeRequests() }, date: new Date().toISOString(), machine: machine(), settings: { duration_s: DURATION_S, warmup_s: WARMUP_S }, results, targets: checkTargets(results) };
     await writeReport(ROOT, report);
     for (const t of report.targets) console.log(`${t.met ? "met   " : "MISSED"} ${t.target}: ${t.value}`);
+    console.log(`upstream initialize requests: ${report.upstream_initialize_requests.initialize_requests} for 2 sessions (the service's and the direct client's)`);
   } finally {
+    await direct.close();
     await service.stop();
+    await upstream.stop();
   }
 }
 

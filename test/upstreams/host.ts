@@ -44,7 +44,10 @@ export class UpstreamHost {
   #running = true;
   #stats: UpstreamStats = { initialize: 0, methods: {}, refused: 0, running: true, last_headers: {} };
 
-  constructor(private readonly options: { requiredToken?: string } = {}) {
+  readonly #options: { requiredToken?: string };
+
+  constructor(options: { requiredToken?: string } = {}) {
+    this.#options = options;
     this.#http = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500).end(String(error));
@@ -102,7 +105,7 @@ export class UpstreamHost {
     this.#stats.last_headers = Object.fromEntries(
       Object.entries(req.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
     );
-    if (this.options.requiredToken !== undefined && req.headers.authorization !== `Bearer ${this.options.requiredToken}`) {
+    if (this.#options.requiredToken !== undefined && req.headers.authorization !== `Bearer ${this.#options.requiredToken}`) {
       res.writeHead(401, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "missing or wrong bearer token" }));
       return;
     }
