@@ -1,7 +1,9 @@
 /**
  * @module durable-objects/device-storage
  * The device peer's {@link DeviceStore} over the session's SQLite: the `device_link` row (DDL in
- * `session-storage.ts`). JSON columns are parsed with their zod schemas on every read.
+ * `session-storage.ts`). JSON columns are parsed with their zod schemas on every read, except the tool list,
+ * which every listing and call reads: it is parsed again only when its text changed (SQLite stays the source of
+ * truth), and handed out frozen so no caller can change the shared copy.
  *
  * The row is created by the first write, which only a bound session makes (a relay opening, a device frame);
  * reads of a session without it answer the defaults.
@@ -42,6 +44,9 @@ const EMPTY_STATE: DeviceLinkState = {
 };
 
 export class SqlDeviceStore implements DeviceStore {
+  /** The last parse of the tool list, by the text it was parsed from. */
+  #toolList: { text: string; value: DeviceToolList | null } | undefined;
+
   constructor(private readonly sql: SqlStorage) {}
 
   allocateId(): number {
@@ -79,7 +84,10 @@ export class SqlDeviceStore implements DeviceStore {
   }
 
   toolList(): DeviceToolList | null {
-    return parseJson(this.#row()?.tool_list ?? null, DeviceToolList);
+    const text = this.#row()?.tool_list ?? null;
+    if (text === null) return null;
+    if (this.#toolList?.text !== text) this.#toolList = { text, value: deepFreeze(parseJson(text, DeviceToolList)) };
+    return this.#toolList.value;
   }
 
   saveToolList(list: DeviceToolList): void {
@@ -88,7 +96,7 @@ export class SqlDeviceStore implements DeviceStore {
   }
 
   stagedTools(): DeviceTool[] {
-    return parseJson(this.#row()?.staged_tools ?? null, z.array(DeviceTool)) ?? [];
+    return parseJson(this.#row()?.staged_tools ?? null, StagedTools) ?? [];
   }
 
   saveStagedTools(tools: DeviceTool[]): void {
@@ -113,6 +121,8 @@ export class SqlDeviceStore implements DeviceStore {
   }
 }
 
+const StagedTools = z.array(DeviceTool);
+
 /** A JSON column read back through its schema; a value that no longer parses counts as absent. */
 function parseJson<T>(text: string | null, schema: z.ZodType<T>): T | null {
   if (text === null) return null;
@@ -124,4 +134,12 @@ function parseJson<T>(text: string | null, schema: z.ZodType<T>): T | null {
   }
   const parsed = schema.safeParse(json);
   return parsed.success ? parsed.data : null;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }

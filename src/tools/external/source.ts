@@ -91,6 +91,8 @@ export class ExternalToolSource implements ToolSource {
   /** Aborted by {@link reset}: cancels listings and refreshes still running for the old session. */
   #lifetime = new AbortController();
   #byName = new Map<string, ToolDescriptor>();
+  /** Each slot's catalog as it was when {@link #byName} was last built. */
+  #namedCatalogs: ReadonlyArray<Catalog | null> = [];
 
   constructor(options: ExternalSourceOptions) {
     this.#options = options;
@@ -307,7 +309,11 @@ export class ExternalToolSource implements ToolSource {
   }
 
   /** Recomputes every name from the lists known now. */
+  /** Names every tool again when a server's catalog was replaced since the last time (catalogs are never edited). */
   #rename(): void {
+    const current = this.#slots.map((slot) => slot.catalog);
+    if (current.every((catalog, i) => catalog === this.#namedCatalogs[i])) return;
+    this.#namedCatalogs = current;
     const catalogs = new Map<string, string[]>();
     for (const slot of this.#slots) catalogs.set(slot.config.name, slot.catalog?.tools.map((t) => t.name) ?? []);
     const names = assignToolNames(this.#options.settings.tool_prefix, catalogs);
