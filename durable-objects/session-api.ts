@@ -34,7 +34,8 @@ export interface SessionView {
   bound_at: string;
   last_used_at: string;
   expires_at: string;
-  tools: { count: number; sources: SourceReport[] };
+  /** Every source's tools, as a listing finds them: in `GET` the session, not in bind's answer (which does not wait on them). */
+  tools?: { count: number; sources: SourceReport[] };
   device: DeviceView;
 }
 

@@ -96,13 +96,18 @@ export class SessionObject extends DurableObject<Env> {
     writeBinding(this.ctx.storage.sql, row);
     this.#binding = row;
     await this.#armAlarm(row);
-    return { created: existing === null, session: await this.#view(row, config) };
+    // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
+    this.ctx.waitUntil(this.#router(config, row).list());
+    return { created: existing === null, session: this.#view(row, config) };
   }
 
   async describe(): Promise<SessionOutcome<SessionView>> {
-    const binding = await this.#use();
+    const binding = this.#load();
     if (!binding) return notBound();
-    return { ok: true, value: await this.#view(binding, this.#config()) };
+    await this.#recordUse(binding);
+    const config = this.#config();
+    const { tools, sources } = await this.#router(config, binding).list();
+    return { ok: true, value: { ...this.#view(binding, config), tools: { count: tools.length, sources } } };
   }
 
   /** Forgets the session and everything it holds. False when it was not bound. */
@@ -113,23 +118,28 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async listTools(): Promise<SessionOutcome<ToolList>> {
-    const binding = await this.#use();
+    const binding = this.#load();
     if (!binding) return notBound();
+    await this.#recordUse(binding);
     const { tools, sources } = await this.#router(this.#config(), binding).list();
     return { ok: true, value: { tools, sources } };
   }
 
   async execute(command: ExecuteCommand): Promise<SessionOutcome<ExecutionResult>> {
-    const binding = await this.#use();
+    // Taken now: an unbind while the tool is being looked up must still cancel this call.
+    const lifetime = this.#lifetime.signal;
+    const binding = this.#load();
     if (!binding) return notBound();
     if (command.device_id !== undefined && command.device_id !== binding.device_id) {
       return failure("device_mismatch", `device_id "${command.device_id}" is not the device bound to this session`);
     }
     const resolved = await this.#router(this.#config(), binding).resolve(command.tool_name);
+    if (lifetime.aborted) return notBound();
     if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
+    await this.#recordUse(binding);
     const result = await resolved.source.callTool(resolved.tool, command.arguments, {
       session: sessionContext(binding),
-      signal: this.#lifetime.signal,
+      signal: lifetime,
       timeoutMs: command.timeout_ms,
     });
     return { ok: true, value: result };
@@ -137,10 +147,11 @@ export class SessionObject extends DurableObject<Env> {
 
   /** A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): as if from the relay. */
   async handleDeviceFrame(frame: unknown): Promise<SessionOutcome<FrameReceipt>> {
-    const binding = await this.#use();
+    const binding = this.#load();
     if (!binding) return notBound();
     const parsed = parseFrame(frame);
     if (!parsed.ok) return failure("invalid_request", `invalid device frame: ${parsed.reason}`);
+    await this.#recordUse(binding);
     return { ok: true, value: this.#receive(binding, parsed) };
   }
 
@@ -149,11 +160,13 @@ export class SessionObject extends DurableObject<Env> {
    * a bound session only, answered 404 before upgrading otherwise. The new relay replaces any older one.
    */
   override async fetch(_request: Request): Promise<Response> {
-    const binding = await this.#use();
+    const binding = this.#load();
     if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse();
+    await this.#recordUse(binding);
     const { 0: client, 1: server } = new WebSocketPair();
     const peer = this.#peer(binding);
-    const relay = this.#deviceStore.state().relay + 1;
+    // Unique across bindings too: a late close of a relay from before an unbind must not match this one.
+    const relay = Math.max(this.#deviceStore.state().relay + 1, Date.now());
     this.#relays.accept(server, relay);
     await peer.relayOpened(relay, initializeInput(binding));
     await this.#armAlarm(binding);
@@ -161,7 +174,7 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const binding = await this.#use();
+    const binding = this.#load();
     if (!binding) {
       this.#relays.closeAll(RelayCloseCode.sessionEnded, "session not bound");
       return;
@@ -171,6 +184,7 @@ export class SessionObject extends DurableObject<Env> {
       console.warn("device frame dropped: it came on a replaced relay", { session: binding.session_id });
       return;
     }
+    await this.#recordUse(binding);
     const parsed: FrameParse =
       typeof message === "string" ? parseFrameText(message) : { ok: false, reason: "binary frame: device frames are text" };
     this.#receive(binding, parsed);
@@ -186,8 +200,9 @@ export class SessionObject extends DurableObject<Env> {
 
   /** Each configured external server as this session sees it: connection state, breaker, tool count. */
   async servers(): Promise<SessionOutcome<ServerStatus[]>> {
-    const binding = await this.#use();
+    const binding = this.#load();
     if (!binding) return notBound();
+    await this.#recordUse(binding);
     this.#router(this.#config(), binding);
     return { ok: true, value: this.#external?.status() ?? [] };
   }
@@ -242,17 +257,13 @@ export class SessionObject extends DurableObject<Env> {
     this.#peer(binding).relayClosed(relay, reason);
   }
 
-  /** The binding of a call, with its use recorded; null when not bound. */
-  async #use(): Promise<BindingRow | null> {
-    const binding = this.#load();
-    if (!binding) return null;
+  /** Records an accepted request as use of the session (a rejected one changes nothing). */
+  async #recordUse(binding: BindingRow): Promise<void> {
     const now = Date.now();
-    if (now - binding.last_used_at >= LAST_USED_PERSIST_INTERVAL_MS) {
-      binding.last_used_at = now;
-      writeLastUsed(this.ctx.storage.sql, now);
-      await this.#armAlarm(binding);
-    }
-    return binding;
+    if (now - binding.last_used_at < LAST_USED_PERSIST_INTERVAL_MS) return;
+    binding.last_used_at = now;
+    writeLastUsed(this.ctx.storage.sql, now);
+    await this.#armAlarm(binding);
   }
 
   async #forget(reason: string): Promise<void> {
@@ -329,8 +340,8 @@ export class SessionObject extends DurableObject<Env> {
     };
   }
 
-  async #view(binding: BindingRow, config: ServiceConfig): Promise<SessionView> {
-    const { tools, sources } = await this.#router(config, binding).list();
+  /** The session without its tools, which only `describe` waits for. */
+  #view(binding: BindingRow, config: ServiceConfig): SessionView {
     return {
       session_id: binding.session_id,
       device_id: binding.device_id,
@@ -340,7 +351,6 @@ export class SessionObject extends DurableObject<Env> {
       bound_at: new Date(binding.bound_at).toISOString(),
       last_used_at: new Date(binding.last_used_at).toISOString(),
       expires_at: new Date(binding.last_used_at + idleTtlMs(config)).toISOString(),
-      tools: { count: tools.length, sources },
       device: this.#deviceView(binding),
     };
   }

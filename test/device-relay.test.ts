@@ -242,6 +242,22 @@ describe("replacing and closing the relay", () => {
     expect((await pending).body).toMatchObject({ success: false, error: { code: "cancelled", message: "session unbound" } });
     expect((await requestRelay("close-2")).status).toBe(404);
   });
+
+  it("a relay opened after unbinding and binding again never shares the old relay's generation", async () => {
+    // The old socket's close can arrive late; were the generations equal, it would end the new relay.
+    const generation = () =>
+      runInDurableObject(stub("close-3"), (_i, state) => state.storage.sql.exec<{ relay: number }>("SELECT relay FROM device_link").one().relay);
+    await bindSession("close-3");
+    await openRelay("close-3", new DeviceSimulator());
+    await untilDeviceReady("close-3");
+    const before = await generation();
+    expect((await api("/api/v1/mcp/sessions/close-3", { method: "DELETE" })).status).toBe(200);
+
+    await bindSession("close-3");
+    await openRelay("close-3", new DeviceSimulator());
+    await untilDeviceReady("close-3");
+    expect(await generation()).toBeGreaterThan(before);
+  });
 });
 
 describe("JSON-RPC ids", () => {

@@ -183,6 +183,26 @@ describe("idle expiry", () => {
     expect(alarm).toBeGreaterThan(Date.now());
   });
 
+  it("a rejected request does not count as use", async () => {
+    await bindSession("expire-4", { device_id: "bound-device" });
+    const stub = sessionStub(env, "tenant-a", "expire-4");
+    const stale = Date.now() - 2 * 3600 * 1000;
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE session_binding SET last_used_at = ?", stale);
+    });
+    await evictDurableObject(stub);
+    const wrongDevice = await api("/api/v1/mcp/tools/local_get_time/execute", {
+      body: { session_id: "expire-4", device_id: "another-device" },
+    });
+    expect(wrongDevice.status).toBe(409);
+    expect((await execute("expire-4", "no_such_tool")).status).toBe(404);
+    const lastUsed = await runInDurableObject(
+      stub,
+      (_i, state) => state.storage.sql.exec<{ last_used_at: number }>("SELECT last_used_at FROM session_binding").one().last_used_at,
+    );
+    expect(lastUsed).toBe(stale);
+  });
+
   it("use moves the expiry forward", async () => {
     await bindSession("expire-3");
     const stub = sessionStub(env, "tenant-a", "expire-3");

@@ -28,10 +28,13 @@ export interface ResolvedTool {
 export const MAX_TOOL_NAME_LENGTH = 64;
 
 export class ToolRouter {
+  /** The names of the latest listing: a call finds its tool here without listing every source again. */
+  #index = new Map<string, ResolvedTool>();
+
   constructor(private readonly sources: readonly ToolSource[]) {}
 
   /** Every source's tools, listed concurrently; names made unique in source order. */
-  async list(): Promise<MergedTools & { index: Map<string, ResolvedTool> }> {
+  async list(): Promise<MergedTools> {
     const answers = await Promise.all(this.sources.map(async (source) => ({ source, listings: await source.listTools() })));
     const index = new Map<string, ResolvedTool>();
     const tools: ToolDescriptor[] = [];
@@ -53,13 +56,17 @@ export class ToolRouter {
         }
       }
     }
-    return { tools, sources, index };
+    this.#index = index;
+    return { tools, sources };
   }
 
-  /** The tool listed under `name`, or the one a source's compatibility alias stands for. */
+  /**
+   * The tool listed under `name` (in the latest listing, else in a new one), or the one a source's
+   * compatibility alias stands for. A tool that has since gone away is still found: its call says why.
+   */
   async resolve(name: string): Promise<ResolvedTool | undefined> {
-    const { index } = await this.list();
-    const listed = index.get(name);
+    if (!this.#index.has(name)) await this.list();
+    const listed = this.#index.get(name);
     if (listed) return listed;
     for (const source of this.sources) {
       const tool = source.resolveAlias?.(name);

@@ -152,7 +152,10 @@ export const SessionView = z
     bound_at: z.string(),
     last_used_at: z.string(),
     expires_at: z.string(),
-    tools: z.object({ count: z.number().int(), sources: z.array(SourceReport) }),
+    tools: z
+      .object({ count: z.number().int(), sources: z.array(SourceReport) })
+      .optional()
+      .openapi({ description: "Every source's tools as listed now: in GET, not in bind's answer (bind does not wait on the sources)" }),
     device: DeviceView,
   })
   .openapi("Session");

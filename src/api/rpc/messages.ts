@@ -89,7 +89,7 @@ export function sessionMessage(view: SessionView): MessageInitShape<typeof Sessi
     boundAt: timestampFromDate(new Date(view.bound_at)),
     lastUsedAt: timestampFromDate(new Date(view.last_used_at)),
     expiresAt: timestampFromDate(new Date(view.expires_at)),
-    tools: { count: view.tools.count, sources: view.tools.sources.map(sourceReportMessage) },
+    tools: view.tools && { count: view.tools.count, sources: view.tools.sources.map(sourceReportMessage) },
     device: deviceMessage(view.device),
   };
 }

@@ -430,6 +430,8 @@ export type Session = Message<"mcp.Session"> & {
   expiresAt?: Timestamp | undefined;
 
   /**
+   * Every source's tools as listed now: set by GetSession, unset in BindSession's answer (which does not wait on them).
+   *
    * @generated from field: mcp.SessionTools tools = 9;
    */
   tools?: SessionTools | undefined;
