@@ -61,7 +61,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
         status: config.ok ? ("ok" as const) : ("degraded" as const),
         service: SERVICE_NAME,
         version: SERVICE_VERSION,
-        config: config.ok ? "ok" : config.message,
+        // Unauthenticated: say only that the config is invalid; API calls answer 503 with the details.
+        config: config.ok ? "ok" : "invalid",
       },
       200,
     );

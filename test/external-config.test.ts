@@ -113,6 +113,10 @@ describe("MCP server configuration", () => {
   });
 
   it("MCP_SERVERS that is not JSON, or not the document shape, is an error naming MCP_SERVERS", () => {
+    // The parser's reason quotes the text near the error; a token written there must not be repeated.
+    const leaky = problem({ MCP_SERVERS: '{"mcpServers":{"w":{"url":"https://x/mcp","headers":{"Authorization":Bearer sk-secret-123}}}}' });
+    expect(leaky.message).toContain("MCP_SERVERS is not valid JSON");
+    expect(JSON.stringify(leaky)).not.toContain("Bearer sk-");
     expect(problem({ MCP_SERVERS: "{mcpServers:" }).details).toEqual([
       expect.objectContaining({ field: "MCP_SERVERS", rule: "invalid_json" }),
     ]);

@@ -118,10 +118,12 @@ function applyMcpServersVar(env: ConfigEnv, raw: Record<string, unknown>): Step 
   try {
     json = JSON.parse(text);
   } catch (err) {
-    const reason = (err as Error).message;
+    // Only where it broke: the parser's message quotes the text around it, which may hold a credential.
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    const where = position === undefined ? "" : ` (at character ${position})`;
     return {
       ok: false,
-      issues: [{ field: "MCP_SERVERS", rule: "invalid_json", message: `MCP_SERVERS is not valid JSON (${reason}): expected {"mcpServers": {...}}` }],
+      issues: [{ field: "MCP_SERVERS", rule: "invalid_json", message: `MCP_SERVERS is not valid JSON${where}: expected {"mcpServers": {...}}` }],
     };
   }
   const parsed = McpServersDocument.safeParse(json);

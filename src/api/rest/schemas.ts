@@ -184,7 +184,7 @@ export const MessageResponse = z
   .openapi("MessageResponse");
 
 export const HealthResponse = z
-  .object({ status: z.enum(["ok", "degraded"]), service: z.string(), version: z.string(), config: z.string() })
+  .object({ status: z.enum(["ok", "degraded"]), service: z.string(), version: z.string(), config: z.enum(["ok", "invalid"]) })
   .openapi("Health");
 
 export const ErrorResponse = z
