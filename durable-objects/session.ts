@@ -27,6 +27,7 @@ import { DevicePeer, type FrameReceipt, type InitializeInput } from "../src/tool
 import { DeviceToolSource } from "../src/tools/device/source";
 import type { UpstreamSessionStore } from "../src/tools/external/connection";
 import { ExternalToolSource, type ServerStatus } from "../src/tools/external/source";
+import { coerceArguments } from "../src/tools/coerce";
 import { LocalToolSource } from "../src/tools/local/source";
 import { ToolRouter } from "../src/tools/router";
 import type { ExecutionResult, SessionContext } from "../src/tools/types";
@@ -137,7 +138,8 @@ export class SessionObject extends DurableObject<Env> {
     if (lifetime.aborted) return notBound();
     if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
     await this.#recordUse(binding);
-    const result = await resolved.source.callTool(resolved.tool, command.arguments, {
+    const args = coerceArguments(resolved.tool.input_schema, command.arguments);
+    const result = await resolved.source.callTool(resolved.tool, args, {
       session: sessionContext(binding),
       signal: lifetime,
       timeoutMs: command.timeout_ms,

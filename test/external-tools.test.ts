@@ -94,7 +94,8 @@ describe("calling external tools", () => {
 
   it("an upstream error is a tool_error carrying its message", async () => {
     await bindSession("call-error");
-    const res = await call("call-error", "mcp_everything_echo", { message: 42 });
+    // (A wrong type would be converted by the schema first: a missing argument is the upstream's to refuse.)
+    const res = await call("call-error", "mcp_everything_echo", {});
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ success: false, action: "error", error: { code: "tool_error" } });
     expect(res.body.error.message).toMatch(/message/);

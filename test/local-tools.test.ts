@@ -133,6 +133,11 @@ describe("argument validation", () => {
     expect(voice.body.error.details[0].field).toBe("arguments.voice");
   });
 
+  it("arguments sent as strings are brought to the types the schema declares", async () => {
+    const res = await execute(SESSION, "local_switch_agent", { agent_id: "12", agent_name: "客服" });
+    expect(res.body.result).toEqual({ func_name: "mcp_handler_switch_agent", args: { agent_id: 12, agent_name: "客服" } });
+  });
+
   it("extra arguments an LLM adds are ignored", async () => {
     const res = await execute(SESSION, "local_play_music", { song_name: "晴天", artist: "周杰伦" });
     expect(res.body.result).toEqual({ func_name: "mcp_handler_play_music", args: "晴天" });

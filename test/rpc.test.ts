@@ -157,6 +157,10 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
     });
     expect(res).toMatchObject({ success: true, action: ActionType.CALL_HANDLER, response: "" });
     expect(toJson(ValueSchema, res.resultJson!)).toEqual({ func_name: "mcp_handler_play_music", args: "稻香" });
+
+    // Every value of the map is a string: each is brought to the type the tool's schema declares.
+    const typed = await client.executeTool({ sessionId, toolName: "local_switch_agent", arguments: { agent_id: "3" } });
+    expect(toJson(ValueSchema, typed.resultJson!)).toEqual({ func_name: "mcp_handler_switch_agent", args: { agent_id: 3 } });
   });
 
   it("ExecuteTool answers text for the LLM as both result and result_json", async () => {

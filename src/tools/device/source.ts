@@ -7,7 +7,6 @@
  */
 import { deviceCallResult, deviceErrorResult, executionError } from "../result";
 import type { CallOptions, ExecutionResult, SourceListing, ToolDescriptor, ToolSource } from "../types";
-import { coerceArguments } from "./coerce";
 import { DeviceCallResult, type DeviceTool } from "./frames";
 import { deviceToolName } from "./naming";
 import type { DevicePeer } from "./peer";
@@ -35,7 +34,7 @@ export class DeviceToolSource implements ToolSource {
 
   async callTool(tool: ToolDescriptor, args: Record<string, unknown>, options: CallOptions): Promise<ExecutionResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_DEVICE_CALL_TIMEOUT_MS;
-    const outcome = await this.peer.call(tool.original_name, coerceArguments(tool.input_schema, args), {
+    const outcome = await this.peer.call(tool.original_name, args, {
       timeoutMs,
       signal: options.signal,
     });

@@ -1,11 +1,12 @@
 /**
- * @module tools/device/coerce
- * Arguments brought to the types the device's schema declares before a `tools/call`. The firmware counts an
- * argument only when its JSON type matches (`"50"` for an integer is treated as missing), while LLMs often
- * send numbers and booleans as strings. Values that cannot be converted are sent unchanged, so the device's
- * own error (`Missing valid argument: volume`) reaches the LLM.
+ * @module tools/coerce
+ * Arguments brought to the types a tool's input schema declares, before any source sees them. LLMs often send
+ * numbers and booleans as strings, the original design's gRPC `map<string,string>` carries every value as a
+ * string, and the device firmware counts an argument only when its JSON type matches (`"50"` for an integer is
+ * treated as missing). Values that cannot be converted are passed on unchanged, so the tool's own validation
+ * error (`Missing valid argument: volume`, `invalid arguments for local_switch_agent: …`) reaches the LLM.
  */
-import type { JsonSchemaObject } from "../types";
+import type { JsonSchemaObject } from "./types";
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -34,6 +35,9 @@ function coerce(type: string, value: unknown): unknown {
       return toBoolean(value) ?? value;
     case "string":
       return typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+    case "object":
+    case "array":
+      return typeof value === "string" ? (parseJsonOf(type, value) ?? value) : value;
     default:
       return value;
   }
@@ -54,4 +58,14 @@ function toBoolean(value: unknown): boolean | undefined {
     if (text === "false" || text === "0") return false;
   }
   return undefined;
+}
+
+function parseJsonOf(type: "object" | "array", text: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    const isArray = Array.isArray(value);
+    return typeof value === "object" && value !== null && isArray === (type === "array") ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
