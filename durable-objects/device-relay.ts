@@ -70,7 +70,7 @@ export class RelaySockets implements DeviceLink {
 }
 
 /** Closes `ws` unless it is already closing. */
-export function close(ws: WebSocket, code: number, reason: string): void {
+function close(ws: WebSocket, code: number, reason: string): void {
   try {
     ws.close(code, reason);
   } catch {

@@ -10,7 +10,6 @@ export const ErrorStatus = {
   invalid_json: 400,
   invalid_request: 400,
   unauthorized: 401,
-  forbidden: 403,
   not_found: 404,
   session_not_found: 404,
   tool_not_found: 404,

@@ -16,7 +16,7 @@ import type { FieldIssue } from "../validation";
 import { fieldIssues, summarizeIssues } from "../validation";
 import { McpServersDocument } from "./mcp-servers";
 import { ServiceConfig } from "./schema";
-import { substituteServerVars, type VarSource } from "./substitute";
+import { isJsonObject, substituteServerVars, type VarSource } from "./substitute";
 
 export type ConfigResult =
   | { ok: true; config: ServiceConfig }
@@ -68,7 +68,7 @@ export function requireConfig(env: ConfigEnv): ServiceConfig {
 type Step = { ok: true; raw: Record<string, unknown> } | { ok: false; issues: FieldIssue[] };
 
 function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; varsRead: string[] } {
-  const base = isRecord(raw) ? raw : {};
+  const base = isJsonObject(raw) ? raw : {};
   const withTtl = applyIdleTtl(env, base);
   if (!withTtl.ok) return { result: invalid(withTtl.issues), varsRead: [] };
   const withServers = applyMcpServersVar(env, withTtl.raw);
@@ -76,7 +76,7 @@ function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; vars
 
   let config = withServers.raw;
   let varsRead: string[] = [];
-  if (isRecord(config.mcpServers)) {
+  if (isJsonObject(config.mcpServers)) {
     const substituted = substituteServerVars(config.mcpServers, env);
     varsRead = substituted.varsRead;
     if (!substituted.ok) return { result: invalid(substituted.issues), varsRead };
@@ -106,7 +106,7 @@ function applyIdleTtl(env: ConfigEnv, raw: Record<string, unknown>): Step {
       ],
     };
   }
-  const session = isRecord(raw.session) ? raw.session : {};
+  const session = isJsonObject(raw.session) ? raw.session : {};
   return { ok: true, raw: { ...raw, session: { ...session, idle_ttl_seconds: ttl } } };
 }
 
@@ -129,8 +129,4 @@ function applyMcpServersVar(env: ConfigEnv, raw: Record<string, unknown>): Step 
   const parsed = McpServersDocument.safeParse(json);
   if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error, "MCP_SERVERS") };
   return { ok: true, raw: { ...raw, mcpServers: parsed.data.mcpServers } };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -10,9 +10,10 @@
  * accepted and ignored; any other unknown key is an error naming it.
  */
 import { z } from "zod";
+import { MAX_CALL_TIMEOUT_MS } from "../tools/types";
 
-/** The longest per-call timeout a server may configure: the longest the device firmware waits for a tool. */
-export const MAX_SERVER_TIMEOUT_SECONDS = 300;
+/** The longest per-call timeout a server may configure, in seconds (as `.mcp_server_settings.json` has it). */
+export const MAX_SERVER_TIMEOUT_SECONDS = MAX_CALL_TIMEOUT_MS / 1000;
 
 /** How the service talks to a server. `auto` tries Streamable HTTP and falls back to SSE. */
 export const TransportSetting = z

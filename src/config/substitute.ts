@@ -27,7 +27,7 @@ export function substituteServerVars(servers: Record<string, unknown>, vars: Var
   const varsRead = new Set<string>();
   const out: Record<string, unknown> = {};
   for (const [name, entry] of Object.entries(servers)) {
-    if (!isPlainObject(entry) || isStdioEntry(entry) || entry.enabled === false) {
+    if (!isJsonObject(entry) || isStdioEntry(entry) || entry.enabled === false) {
       out[name] = entry;
       continue;
     }
@@ -57,12 +57,13 @@ export function substituteServerVars(servers: Record<string, unknown>, vars: Var
 function fill(value: unknown, path: PropertyKey[], replace: (text: string, path: PropertyKey[]) => string): unknown {
   if (typeof value === "string") return replace(value, path);
   if (Array.isArray(value)) return value.map((item, i) => fill(item, [...path, i], replace));
-  if (isPlainObject(value)) {
+  if (isJsonObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fill(item, [...path, key], replace)]));
   }
   return value;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

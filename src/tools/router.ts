@@ -3,6 +3,7 @@
  * Merges the listings of a session's sources into one list with unique names, and finds the source of a name.
  * It knows nothing of transports: only the {@link ToolSource} interface.
  */
+import { firstFreeName } from "./naming";
 import type { SourceListing, ToolDescriptor, ToolSource } from "./types";
 
 /** How one source answered, as reported next to the merged list. */
@@ -25,7 +26,6 @@ export interface ResolvedTool {
 }
 
 /** The longest function name LLM APIs accept. */
-export const MAX_TOOL_NAME_LENGTH = 64;
 
 export class ToolRouter {
   /** The names of the latest listing: a call finds its tool here without listing every source again. */
@@ -50,7 +50,7 @@ export class ToolRouter {
         if (listing.error !== undefined) report.error = listing.error;
         sources.push(report);
         for (const listed of listing.tools) {
-          const tool = index.has(listed.name) ? { ...listed, name: uniqueName(listed.name, index) } : listed;
+          const tool = index.has(listed.name) ? { ...listed, name: firstFreeName(listed.name, index) } : listed;
           index.set(tool.name, { tool, source });
           tools.push(tool);
         }
@@ -73,14 +73,5 @@ export class ToolRouter {
       if (tool) return { tool, source };
     }
     return undefined;
-  }
-}
-
-/** `name_2`, `name_3`, … cut to the LLM function-name limit, never colliding with a name already taken. */
-function uniqueName(name: string, taken: ReadonlyMap<string, unknown>): string {
-  for (let n = 2; ; n++) {
-    const suffix = `_${n}`;
-    const candidate = name.slice(0, MAX_TOOL_NAME_LENGTH - suffix.length) + suffix;
-    if (!taken.has(candidate)) return candidate;
   }
 }

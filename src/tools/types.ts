@@ -73,6 +73,10 @@ export interface SessionContext {
   clientId: string;
 }
 
+/** Bounds of any per-call timeout: 300 s is the longest the device firmware waits for a tool. */
+export const MIN_CALL_TIMEOUT_MS = 100;
+export const MAX_CALL_TIMEOUT_MS = 300_000;
+
 export interface CallOptions {
   session: SessionContext;
   /** Aborted when the caller goes away or the session is unbound. */

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { DeviceFrame as DeviceFrameSchema } from "../../tools/device/frames";
+import { MAX_CALL_TIMEOUT_MS, MIN_CALL_TIMEOUT_MS } from "../../tools/types";
 
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 const SESSION_ID_RULE = "1-128 characters of A-Z a-z 0-9 . _ : @ -";
@@ -29,10 +30,6 @@ export const ToolPathParams = z.object({
 export const ToolsQuery = z.object({
   session_id: SessionId.openapi({ param: { name: "session_id", in: "query" } }),
 });
-
-/** Bounds of a caller's per-request timeout; 300 s is the longest the device firmware waits for a tool. */
-export const MIN_CALL_TIMEOUT_MS = 100;
-export const MAX_CALL_TIMEOUT_MS = 300_000;
 
 const Text = (max: number) => z.string().min(1).max(max);
 

@@ -20,8 +20,6 @@ export function connectCode(code: ErrorCode): Code {
       return Code.InvalidArgument;
     case "unauthorized":
       return Code.Unauthenticated;
-    case "forbidden":
-      return Code.PermissionDenied;
     case "not_found":
     case "session_not_found":
     case "tool_not_found":

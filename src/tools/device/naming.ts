@@ -5,11 +5,9 @@
  * function name may not hold becomes `_` too, and the name is cut to the function-name limit. The device's
  * own name stays on the descriptor (`original_name`) and is what the device is called with.
  */
-import { MAX_TOOL_NAME_LENGTH } from "../router";
-
-const NOT_IN_FUNCTION_NAME = /[^A-Za-z0-9_-]/g;
+import { MAX_TOOL_NAME_LENGTH, toFunctionName } from "../naming";
 
 /** The LLM-facing name of the device tool `original`. */
 export function deviceToolName(original: string): string {
-  return original.replace(NOT_IN_FUNCTION_NAME, "_").slice(0, MAX_TOOL_NAME_LENGTH);
+  return toFunctionName(original).slice(0, MAX_TOOL_NAME_LENGTH);
 }

@@ -76,7 +76,6 @@ export class DevicePeer {
     private readonly sessionId: string,
     private readonly store: DeviceStore,
     private readonly link: DeviceLink,
-    private readonly clock: () => number = Date.now,
   ) {}
 
   /** A new relay (generation `relay`) is open and has replaced any other: calls on the old one fail, the handshake starts. */
@@ -85,7 +84,7 @@ export class DevicePeer {
     this.store.saveState({
       ...this.store.state(),
       relay,
-      relayOpenedAt: this.clock(),
+      relayOpenedAt: Date.now(),
       handshake: null,
       listError: null,
       refreshAt: null,
@@ -102,7 +101,7 @@ export class DevicePeer {
     if (init.visionUrl !== null) {
       vision.url = init.visionUrl;
       if (init.secret !== null) {
-        const signed = await signVisionToken(init.secret, init.deviceId, this.clock());
+        const signed = await signVisionToken(init.secret, init.deviceId, Date.now());
         vision.token = signed.token;
         refreshAt = signed.expiresAt - TOKEN_REFRESH_MARGIN_MS;
       }
@@ -115,7 +114,7 @@ export class DevicePeer {
     const id = this.store.allocateId();
     this.store.saveState({
       ...state,
-      handshake: { step: HandshakeStep.initialize, rpcId: id, startedAt: this.clock(), pages: 0 },
+      handshake: { step: HandshakeStep.initialize, rpcId: id, startedAt: Date.now(), pages: 0 },
       listError: null,
       refreshAt,
     });
@@ -148,7 +147,7 @@ export class DevicePeer {
     if (message.kind === "notification") {
       const state = this.store.state();
       const params = message.params ?? null;
-      this.store.saveState({ ...state, lastNotification: { method: message.method, params, received_at: this.clock() } });
+      this.store.saveState({ ...state, lastNotification: { method: message.method, params, received_at: Date.now() } });
       return { handled: true, result: `notification ${message.method} recorded` };
     }
     const pending = this.#pending.get(message.id);
@@ -242,7 +241,7 @@ export class DevicePeer {
       return;
     }
     // The complete list replaces the previous one: never appended to it.
-    this.store.saveToolList({ relay: state.relay, tools: staged, completedAt: this.clock() });
+    this.store.saveToolList({ relay: state.relay, tools: staged, completedAt: Date.now() });
     this.store.saveStagedTools([]);
     this.store.saveState({ ...state, handshake: null, listError: null });
   }
@@ -251,7 +250,7 @@ export class DevicePeer {
     const id = this.store.allocateId();
     this.store.saveState({
       ...state,
-      handshake: { step: HandshakeStep.list, rpcId: id, startedAt: this.clock(), pages: pagesSoFar + 1 },
+      handshake: { step: HandshakeStep.list, rpcId: id, startedAt: Date.now(), pages: pagesSoFar + 1 },
     });
     this.link.send(state.relay, encodeRequest(this.sessionId, id, "tools/list", cursor === undefined ? undefined : { cursor }));
   }
@@ -272,7 +271,7 @@ export class DevicePeer {
     if (state.listError !== null) return { status: "unavailable", reason: state.listError };
     const handshake = state.handshake;
     if (handshake === null) return { status: "unavailable", reason: "the device's tools have not been listed" };
-    if (this.clock() - handshake.startedAt > HANDSHAKE_TIMEOUT_MS) {
+    if (Date.now() - handshake.startedAt > HANDSHAKE_TIMEOUT_MS) {
       return { status: "unavailable", reason: `the device has not answered ${handshake.step} within ${HANDSHAKE_TIMEOUT_MS / 1000} s` };
     }
     const where = handshake.step === HandshakeStep.initialize ? "initialize" : `tools/list page ${handshake.pages}`;

@@ -12,7 +12,8 @@
  * a prefix, so a tool that is itself called `mcp_x` stays callable as `mcp_mcp_x`.
  */
 
-export const MAX_TOOL_NAME_LENGTH = 64;
+import { firstFreeName, MAX_TOOL_NAME_LENGTH, toFunctionName } from "../naming";
+
 const HASH_SUFFIX_LENGTH = 9; // "_" + 8 hex digits
 
 /** One tool of one server, as the server names it. */
@@ -28,9 +29,9 @@ export function assignToolNames(prefix: string, catalogs: ReadonlyMap<string, re
     for (const tool of catalogs.get(server) ?? []) refs.push({ server, tool });
   }
   const rounds: Array<(ref: UpstreamToolRef) => string> = [
-    (ref) => fit(prefix + sanitize(ref.tool), ref),
-    (ref) => fit(`${prefix}${sanitize(ref.server)}_${sanitize(ref.tool)}`, ref),
-    (ref) => withHash(`${prefix}${sanitize(ref.server)}_${sanitize(ref.tool)}`, ref),
+    (ref) => fit(prefix + toFunctionName(ref.tool), ref),
+    (ref) => fit(`${prefix}${toFunctionName(ref.server)}_${toFunctionName(ref.tool)}`, ref),
+    (ref) => withHash(`${prefix}${toFunctionName(ref.server)}_${toFunctionName(ref.tool)}`, ref),
   ];
   const names = new Map<string, string>();
   const taken = new Set<string>();
@@ -49,7 +50,7 @@ export function assignToolNames(prefix: string, catalogs: ReadonlyMap<string, re
         taken.add(name);
       } else if (isLastRound) {
         for (const ref of holders) {
-          const free = firstFree(name, taken);
+          const free = firstFreeName(name, taken);
           names.set(toolKey(ref), free);
           taken.add(free);
         }
@@ -66,9 +67,6 @@ export function toolKey(ref: UpstreamToolRef): string {
   return JSON.stringify([ref.server, ref.tool]);
 }
 
-function sanitize(text: string): string {
-  return text.replace(/[^A-Za-z0-9_-]/g, "_");
-}
 
 /** Names over the limit are cut and end in the tool's hash, so two long names cut alike still differ. */
 function fit(name: string, ref: UpstreamToolRef): string {
@@ -79,15 +77,6 @@ function withHash(name: string, ref: UpstreamToolRef): string {
   return `${name.slice(0, MAX_TOOL_NAME_LENGTH - HASH_SUFFIX_LENGTH)}_${fnv1a(toolKey(ref))}`;
 }
 
-/** Only for a 32-bit hash collision between two tools: `name`, else `name_2`, `name_3`, … in server-then-tool order. */
-function firstFree(name: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(name)) return name;
-  for (let n = 2; ; n++) {
-    const suffix = `_${n}`;
-    const candidate = name.slice(0, MAX_TOOL_NAME_LENGTH - suffix.length) + suffix;
-    if (!taken.has(candidate)) return candidate;
-  }
-}
 
 /** FNV-1a, 32 bits, as 8 hex digits: short, stable across isolates, no async crypto needed. */
 function fnv1a(text: string): string {

@@ -51,10 +51,7 @@ function inputSchema(schema: z.ZodObject): ToolDescriptor["input_schema"] {
 export class LocalToolSource implements ToolSource {
   readonly kind = "local" as const;
 
-  constructor(
-    private readonly config: ServiceConfig,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  constructor(private readonly config: ServiceConfig) {}
 
   async listTools(): Promise<SourceListing[]> {
     return [{ source: "local", kind: "local", status: "ok", tools: catalogFor(this.config).descriptors }];
@@ -74,7 +71,7 @@ export class LocalToolSource implements ToolSource {
       const issues = fieldIssues(parsed.error, "arguments");
       return executionError("invalid_arguments", `invalid arguments for ${tool.name}: ${summarizeIssues(issues)}`, issues);
     }
-    return entry.tool.run(parsed.data, { config: this.config, now: this.clock() });
+    return entry.tool.run(parsed.data, { config: this.config, now: new Date() });
   }
 }
 
