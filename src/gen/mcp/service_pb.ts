@@ -145,7 +145,7 @@ export type SourceReport = Message<"mcp.SourceReport"> & {
   kind: string;
 
   /**
-   * "ok", "unavailable" or "incomplete".
+   * "ok", "unavailable", "incomplete", or "unsupported" (an external stdio server, which cannot run here).
    *
    * @generated from field: string status = 3;
    */
@@ -157,7 +157,7 @@ export type SourceReport = Message<"mcp.SourceReport"> & {
   toolCount: number;
 
   /**
-   * Why the source is unavailable or incomplete; empty when it is ok.
+   * Why the source is not ok; empty when it is.
    *
    * @generated from field: string error = 5;
    */
