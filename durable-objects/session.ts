@@ -7,7 +7,8 @@
  * - bound: the binding row is in SQLite; each call refreshes `last_used_at` (persisted at most once a
  *   minute) and the alarm stands at `last_used_at + idle TTL`.
  * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted, the device
- *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound.
+ *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound. The external servers'
+ *   stored sessions are ended upstream in the background.
  * Eviction loses only memory: the binding is read back from SQLite on the next call, and the external
  *   servers' Streamable HTTP sessions are resumed from SQLite without a new `initialize`.
  *
@@ -26,6 +27,7 @@ import { type FrameParse, parseFrame, parseFrameText } from "../src/tools/device
 import { DevicePeer, type FrameReceipt, type InitializeInput } from "../src/tools/device/peer";
 import { DeviceToolSource } from "../src/tools/device/source";
 import type { UpstreamSessionStore } from "../src/tools/external/connection";
+import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { ExternalToolSource, type ServerStatus } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
 import { ToolRouter } from "../src/tools/router";
@@ -48,6 +50,7 @@ import {
   ensureSchema,
   readBinding,
   readUpstreamSession,
+  readUpstreamSessions,
   writeBinding,
   writeLastUsed,
   writeUpstreamSession,
@@ -256,12 +259,15 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async #forget(reason: string): Promise<void> {
+    // Read before deleteAll: the upstream sessions are ended from storage, whether or not this object opened them.
+    const upstreamSessions = readUpstreamSessions(this.ctx.storage.sql);
     this.#lifetime.abort(new Error(reason));
     this.#relays.closeAll(RelayCloseCode.sessionEnded, reason);
     this.#lifetime = new AbortController();
     this.#binding = null;
-    // Ending the upstream sessions may wait on the upstreams: it does not hold up the caller.
-    if (this.#external) this.ctx.waitUntil(this.#external.reset(reason));
+    this.#external?.reset(reason);
+    // Ending the upstream sessions waits on the upstreams: it does not hold up the caller.
+    if (upstreamSessions.length > 0) this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }

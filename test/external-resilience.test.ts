@@ -54,6 +54,25 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     expect(after.methods["notifications/initialized"]).toBe(before.methods["notifications/initialized"]! + 1);
   });
 
+  it("unbinding ends the session's Streamable HTTP sessions upstream", async () => {
+    await bindSession("ended");
+    await call("ended", "mcp_restartable_echo", { message: "open a session" });
+    const before = (await flaky.stats()).terminated;
+    expect((await api("/api/v1/mcp/sessions/ended", { method: "DELETE" })).status).toBe(200);
+    const after = await eventually(flaky.stats, (stats) => stats.terminated > before);
+    expect(after.terminated).toBe(before + 1);
+  });
+
+  it("unbinding ends them too when the object was reset since, from what it stored", async () => {
+    await bindSession("ended-after-reset");
+    await call("ended-after-reset", "mcp_restartable_echo", { message: "open a session" });
+    await abortAllDurableObjects();
+    const before = (await flaky.stats()).terminated;
+    expect((await api("/api/v1/mcp/sessions/ended-after-reset", { method: "DELETE" })).status).toBe(200);
+    const after = await eventually(flaky.stats, (stats) => stats.terminated > before);
+    expect(after.terminated).toBe(before + 1);
+  });
+
   it("a warm cache answers a new session's listing without contacting the upstream", async () => {
     await bindSession("cache-warm");
     const before = await flaky.stats();

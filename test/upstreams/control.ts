@@ -11,6 +11,8 @@ export interface UpstreamStats {
   refused: number;
   running: boolean;
   last_headers: Record<string, string>;
+  /** Streamable HTTP sessions a client ended with DELETE. */
+  terminated: number;
 }
 
 export function upstream(name: UpstreamHostName) {

@@ -10,7 +10,8 @@
  *   gives a server that knows none of the old sessions (a restarted one);
  * - extra tools: registered on live sessions (the server then sends `notifications/tools/list_changed`) and
  *   on new ones; removing one only affects sessions started afterwards (a redeploy);
- * - an optional bearer token every request must carry, and the headers of the last request seen.
+ * - an optional bearer token every request must carry, and the headers of the last request seen;
+ * - how many Streamable HTTP sessions clients ended themselves (DELETE of a session the host knows).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -28,6 +29,8 @@ export interface UpstreamStats {
   refused: number;
   running: boolean;
   last_headers: Record<string, string>;
+  /** Streamable HTTP sessions a client ended with DELETE. */
+  terminated: number;
 }
 
 interface LiveSession {
@@ -42,7 +45,7 @@ export class UpstreamHost {
   readonly #sessions = new Map<string, { transport: Transport; live: LiveSession }>();
   readonly #extraTools = new Set<string>();
   #running = true;
-  #stats: UpstreamStats = { initialize: 0, methods: {}, refused: 0, running: true, last_headers: {} };
+  #stats: UpstreamStats = { initialize: 0, methods: {}, refused: 0, running: true, last_headers: {}, terminated: 0 };
 
   readonly #options: { requiredToken?: string };
 
@@ -129,6 +132,7 @@ export class UpstreamHost {
     const sessionId = req.headers["mcp-session-id"];
     const session = typeof sessionId === "string" ? this.#sessions.get(sessionId) : undefined;
     if (session && session.transport instanceof StreamableHTTPServerTransport) {
+      if (req.method === "DELETE") this.#stats.terminated++;
       return session.transport.handleRequest(req, res, body);
     }
     if (sessionId === undefined && req.method === "POST") {

@@ -74,8 +74,6 @@ export interface RequestLimits {
 }
 
 const CLIENT_INFO = { name: packageJson.name, version: packageJson.version };
-/** How long unbinding waits for an upstream to acknowledge the end of a session. */
-const TERMINATE_TIMEOUT_MS = 2_000;
 
 export class UpstreamConnection {
   #state: ConnectionState = ConnectionState.idle;
@@ -151,13 +149,12 @@ export class UpstreamConnection {
     }
   }
 
-  /** Ends the upstream session (Streamable HTTP: DELETE, best effort) and closes the connection for good. */
-  async close(): Promise<void> {
-    const transport = this.#transport;
+  /**
+   * Closes the connection for good. The upstream session is left alone: the session object ends it from what
+   * it stored (see end-sessions.ts), whether or not a connection is open.
+   */
+  close(): void {
     this.#drop(ConnectionState.closed);
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
-      await Promise.race([transport.terminateSession().catch(() => undefined), sleep(TERMINATE_TIMEOUT_MS)]);
-    }
   }
 
   /** The ready client, connecting (shared by concurrent requests) when there is none. */

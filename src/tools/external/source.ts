@@ -199,15 +199,16 @@ export class ExternalToolSource implements ToolSource {
   }
 
   /**
-   * The session ended: cancels what is still running, ends every upstream session and starts over with fresh
-   * connections and breakers. Tool lists are kept: they are the servers', not the session's.
+   * The session ended: cancels what is still running, closes every connection and starts over with fresh
+   * connections and breakers. Tool lists are kept: they are the servers', not the session's. (The upstream
+   * sessions are ended by the session object, from what it stored: see end-sessions.ts.)
    */
-  async reset(reason: string): Promise<void> {
+  reset(reason: string): void {
     this.#lifetime.abort(new Error(reason));
     this.#lifetime = new AbortController();
     const old = this.#slots;
     this.#slots = old.map((slot) => this.#newSlot(slot.config, slot.catalog));
-    await Promise.all(old.map((slot) => slot.connection.close()));
+    for (const slot of old) slot.connection.close();
   }
 
   #httpServers(): HttpServerConfig[] {
