@@ -7,7 +7,11 @@
  * ## States
  * - `idle` → `connecting` on the first request.
  * - `connecting` → `ready` once initialized (or once a stored Streamable HTTP session is reattached, which
- *   costs no request) → `failed` when every attempt (`connect_attempts`, doubling backoff) failed.
+ *   costs no request) → `failed` when every attempt (`connect_attempts`, doubling backoff) failed, or when
+ *   `connect_timeout_ms` passed first.
+ * - A connect is shared by every request that needs it and runs on its own deadline: a request stops waiting
+ *   at its own, and the connect carries on for the others. Reaching the deadline (or `close()`) closes the
+ *   transport, which ends whatever the connect is stuck on (an SSE stream that never names its endpoint).
  * - `ready` → `failed` when a request finds the server unreachable or the SSE stream breaks; the next request
  *   connects again (`failed` → `connecting`).
  * - `ready`: a request the server rejects because it no longer knows our session (restart, expiry) initializes
@@ -57,6 +61,8 @@ export interface UpstreamSessionStore {
 export interface ConnectionOptions {
   connectAttempts: number;
   connectBackoffMs: number;
+  /** How long a connect may take, attempts and backoff included, whoever waits for it. */
+  connectTimeoutMs: number;
   store: UpstreamSessionStore;
   /** The server said its tool list changed (`notifications/tools/list_changed`). */
   onToolsChanged: () => void;
@@ -81,6 +87,8 @@ export class UpstreamConnection {
   #transport: StreamableHTTPClientTransport | SseClientTransport | undefined;
   #transportInUse: UpstreamTransport | null = null;
   #connecting: Promise<Client> | undefined;
+  /** Aborts the connect in progress: {@link close} does. */
+  #stopConnecting: AbortController | undefined;
   #lastError: string | null = null;
   #lastLatencyMs: number | null = null;
 
@@ -154,31 +162,43 @@ export class UpstreamConnection {
    * it stored (see end-sessions.ts), whether or not a connection is open.
    */
   close(): void {
+    this.#stopConnecting?.abort(new Error("connection closed"));
     this.#drop(ConnectionState.closed);
   }
 
-  /** The ready client, connecting (shared by concurrent requests) when there is none. */
+  /** The ready client, connecting (shared by concurrent requests) when there is none; `signal` only stops the waiting. */
   async #connected(signal: AbortSignal): Promise<Client> {
     if (this.#client && this.#state === ConnectionState.ready) return this.#client;
-    this.#connecting ??= this.#connectWithRetries(signal).finally(() => (this.#connecting = undefined));
+    this.#connecting ??= this.#connectWithRetries().finally(() => (this.#connecting = undefined));
     return raceAbort(this.#connecting, signal);
   }
 
-  async #connectWithRetries(signal: AbortSignal): Promise<Client> {
+  /** Connects within `connectTimeoutMs`, whatever the requests waiting for it do. */
+  async #connectWithRetries(): Promise<Client> {
     this.#state = ConnectionState.connecting;
+    const stop = new AbortController();
+    this.#stopConnecting = stop;
+    const deadline = AbortSignal.timeout(this.options.connectTimeoutMs);
+    const signal = AbortSignal.any([stop.signal, deadline]);
     let lastError: unknown;
-    for (let attempt = 0; attempt < this.options.connectAttempts; attempt++) {
-      try {
-        if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
-        const client = await this.#connectOnce(signal);
-        this.#state = ConnectionState.ready;
-        return client;
-      } catch (error) {
-        lastError = error;
-        if (signal.aborted || this.state === ConnectionState.closed) break;
+    try {
+      for (let attempt = 0; attempt < this.options.connectAttempts; attempt++) {
+        try {
+          if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
+          const client = await this.#connectOnce(signal);
+          this.#state = ConnectionState.ready;
+          return client;
+        } catch (error) {
+          lastError = error;
+          if (signal.aborted) break;
+        }
       }
+    } finally {
+      this.#stopConnecting = undefined;
     }
-    this.#lastError = `cannot connect to ${this.server.name}: ${upstreamMessage(lastError)}`;
+    this.#lastError = deadline.aborted
+      ? `cannot connect to ${this.server.name} within ${this.options.connectTimeoutMs} ms`
+      : `cannot connect to ${this.server.name}: ${upstreamMessage(lastError)}`;
     if (this.state !== ConnectionState.closed) this.#state = ConnectionState.failed;
     throw lastError;
   }
@@ -211,13 +231,21 @@ export class UpstreamConnection {
     kind: UpstreamTransport,
     signal: AbortSignal,
   ): Promise<Client> {
+    signal.throwIfAborted();
     const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.options.onToolsChanged());
+    // The SDK hands `signal` to the initialize request, not to transport.start() (the SSE GET waiting for its
+    // endpoint event): closing the transport ends that too.
+    const closeTransport = () => void transport.close().catch(() => undefined);
+    signal.addEventListener("abort", closeTransport, { once: true });
     try {
       await client.connect(transport, { signal });
+      signal.throwIfAborted();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw error;
+    } finally {
+      signal.removeEventListener("abort", closeTransport);
     }
     client.onclose = () => {
       if (this.#client === client) this.#drop(ConnectionState.failed);

@@ -235,6 +235,7 @@ export class ExternalToolSource implements ToolSource {
       connection: new UpstreamConnection(config, {
         connectAttempts: settings.connect_attempts,
         connectBackoffMs: settings.connect_backoff_ms,
+        connectTimeoutMs: settings.connect_timeout_ms,
         store,
         onToolsChanged: () => this.#refreshInBackground(slot),
       }),
