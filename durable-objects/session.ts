@@ -196,8 +196,9 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /**
-   * Idle expiry: forget the session once it has gone unused for its TTL. Otherwise re-initialise the device
-   * when its vision token is due for renewal, and re-arm.
+   * Idle expiry: forget the session once it has gone unused for its TTL. Otherwise close the upstream
+   * connections that sat idle too long, re-initialise the device when its vision token is due for renewal,
+   * and re-arm.
    */
   override async alarm(): Promise<void> {
     const binding = this.#load();
@@ -210,6 +211,7 @@ export class SessionObject extends DurableObject<Env> {
       await this.#forget("session expired");
       return;
     }
+    this.#external?.closeIdle();
     const peer = this.#peer(binding);
     const refreshAt = peer.refreshAt();
     if (refreshAt !== null && Date.now() >= refreshAt) await peer.initialize(initializeInput(binding));
@@ -225,11 +227,15 @@ export class SessionObject extends DurableObject<Env> {
     return this.#binding;
   }
 
-  /** The alarm at the earlier of idle expiry and the device's vision-token renewal. */
+  /**
+   * The alarm at the earliest of idle expiry, the device's vision-token renewal and the next idle upstream
+   * connection to close (an open upstream stream keeps the object from hibernating).
+   */
   async #armAlarm(binding: BindingRow): Promise<void> {
     const expiresAt = binding.last_used_at + idleTtlMs(this.#config());
-    const refreshAt = this.#peer(binding).refreshAt();
-    await this.ctx.storage.setAlarm(refreshAt === null ? expiresAt : Math.min(expiresAt, refreshAt));
+    const refreshAt = this.#peer(binding).refreshAt() ?? Infinity;
+    const idleCloseAt = this.#external?.nextIdleCloseAt() ?? Infinity;
+    await this.ctx.storage.setAlarm(Math.min(expiresAt, refreshAt, idleCloseAt));
   }
 
   #receive(binding: BindingRow, parsed: FrameParse): FrameReceipt {
@@ -287,6 +293,10 @@ export class SessionObject extends DurableObject<Env> {
       kv: this.env.TOOL_CACHE,
       store: this.#upstreamSessions(),
       waitUntil: (promise) => this.ctx.waitUntil(promise),
+      onConnectionOpened: () => {
+        const bound = this.#load();
+        if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
+      },
     });
     this.#toolRouter = new ToolRouter([
       new LocalToolSource(config),

@@ -40,7 +40,8 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     await bindSession("evicted");
     await call("evicted", "mcp_restartable_echo", { message: "before" });
     // A reset as a deploy or a runtime restart does it. (evictDurableObject waits for the object to go idle,
-    // which one holding upstream streams never does, as in production: open outbound streams keep it alive.)
+    // which one holding upstream streams is not until the alarm closes them, after external.idle_close_seconds:
+    // see short-timers/idle-close.test.ts.)
     await abortAllDurableObjects();
     const fresh = (await api("/api/v1/mcp/servers?session_id=evicted")).body.servers.find((s: any) => s.name === "restartable");
     expect(fresh).toMatchObject({ status: "idle", last_latency_ms: null });

@@ -80,6 +80,12 @@ export const ExternalConfig = z
      * callers stop waiting at theirs, while the connect carries on for the others waiting on it.
      */
     connect_timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+    /**
+     * A connection with no request for this long is closed, so its open stream does not keep the session's
+     * Durable Object awake. A Streamable HTTP session is kept and resumed by the next call without `initialize`;
+     * an SSE session ends with its stream.
+     */
+    idle_close_seconds: z.number().int().min(1).max(24 * 3600).default(120),
     /** A server's tool list is fresh this long; older lists are served while a refresh runs. */
     tool_cache_ttl_seconds: z.number().int().min(1).max(24 * 3600).default(300),
     breaker: z

@@ -14,6 +14,8 @@
  *   transport, which ends whatever the connect is stuck on (an SSE stream that never names its endpoint).
  * - `ready` → `failed` when a request finds the server unreachable or the SSE stream breaks; the next request
  *   connects again (`failed` → `connecting`).
+ * - `ready` → `idle` by {@link UpstreamConnection.closeIdle} when no request runs: its streams end, a stored
+ *   Streamable HTTP session is kept for the next request to resume.
  * - `ready`: a request the server rejects because it no longer knows our session (restart, expiry) initializes
  *   a new session and is sent once more.
  * - any → `closed` by {@link UpstreamConnection.close}; a closed connection takes no requests.
@@ -32,6 +34,7 @@ import packageJson from "../../../package.json";
 import type { HttpServerConfig, UpstreamTransport } from "../../config/mcp-servers";
 import { classifyUpstreamError, meansTryLegacySse, UpstreamFailure, upstreamMessage } from "./errors";
 import { SseClientTransport } from "./sse-transport";
+import { timeoutSignal } from "./timeout-signal";
 
 export const ConnectionState = {
   idle: "idle",
@@ -66,6 +69,8 @@ export interface ConnectionOptions {
   store: UpstreamSessionStore;
   /** The server said its tool list changed (`notifications/tools/list_changed`). */
   onToolsChanged: () => void;
+  /** The connection is open (and may hold a stream) until {@link UpstreamConnection.closeIdle} closes it. */
+  onOpened: () => void;
 }
 
 /** How a request ended: its value, or why not. `cancelled` means the caller's signal, not the server. */
@@ -91,6 +96,9 @@ export class UpstreamConnection {
   #stopConnecting: AbortController | undefined;
   #lastError: string | null = null;
   #lastLatencyMs: number | null = null;
+  /** Requests running now, and when the last one ended: what the idle close goes by. */
+  #inFlight = 0;
+  #lastActiveAt = 0;
 
   constructor(
     readonly server: HttpServerConfig,
@@ -116,7 +124,41 @@ export class UpstreamConnection {
    */
   async request<T>(run: (client: Client, options: RequestOptions) => Promise<T>, limits: RequestLimits): Promise<RequestOutcome<T>> {
     if (this.#state === ConnectionState.closed) return { ok: false, failure: "unavailable", message: "connection closed" };
-    const deadline = AbortSignal.timeout(limits.timeoutMs);
+    this.#inFlight++;
+    const deadline = timeoutSignal(limits.timeoutMs);
+    try {
+      return await this.#request(run, limits, deadline.signal);
+    } finally {
+      deadline.clear();
+      this.#inFlight--;
+      this.#lastActiveAt = Date.now();
+    }
+  }
+
+  /**
+   * Since when the connection has held an open transport with no request running: now while a request or a
+   * connect runs, null when it holds no transport.
+   */
+  idleSince(): number | null {
+    if (this.#inFlight > 0 || this.#state === ConnectionState.connecting) return Date.now();
+    return this.#client ? this.#lastActiveAt : null;
+  }
+
+  /**
+   * Closes the transport, and the streams it holds, unless a request runs: back to `idle`. The stored Streamable
+   * HTTP session is kept, so the next request resumes it without `initialize` (and so without the GET stream
+   * the SDK opens after `initialize`); an SSE session ends with its stream.
+   */
+  closeIdle(): void {
+    if (this.#state !== ConnectionState.ready || this.#inFlight > 0) return;
+    this.#drop(ConnectionState.idle);
+  }
+
+  async #request<T>(
+    run: (client: Client, options: RequestOptions) => Promise<T>,
+    limits: RequestLimits,
+    deadline: AbortSignal,
+  ): Promise<RequestOutcome<T>> {
     const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -178,8 +220,8 @@ export class UpstreamConnection {
     this.#state = ConnectionState.connecting;
     const stop = new AbortController();
     this.#stopConnecting = stop;
-    const deadline = AbortSignal.timeout(this.options.connectTimeoutMs);
-    const signal = AbortSignal.any([stop.signal, deadline]);
+    const deadline = timeoutSignal(this.options.connectTimeoutMs);
+    const signal = AbortSignal.any([stop.signal, deadline.signal]);
     let lastError: unknown;
     try {
       for (let attempt = 0; attempt < this.options.connectAttempts; attempt++) {
@@ -187,6 +229,7 @@ export class UpstreamConnection {
           if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
           const client = await this.#connectOnce(signal);
           this.#state = ConnectionState.ready;
+          this.options.onOpened();
           return client;
         } catch (error) {
           lastError = error;
@@ -195,8 +238,9 @@ export class UpstreamConnection {
       }
     } finally {
       this.#stopConnecting = undefined;
+      deadline.clear();
     }
-    this.#lastError = deadline.aborted
+    this.#lastError = deadline.signal.aborted
       ? `cannot connect to ${this.server.name} within ${this.options.connectTimeoutMs} ms`
       : `cannot connect to ${this.server.name}: ${upstreamMessage(lastError)}`;
     if (this.state !== ConnectionState.closed) this.#state = ConnectionState.failed;

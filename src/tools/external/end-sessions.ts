@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { HttpServerConfig, McpServerConfig } from "../../config/mcp-servers";
 import type { StoredUpstreamSession } from "./connection";
 import { upstreamMessage } from "./errors";
+import { timeoutSignal } from "./timeout-signal";
 
 /** How long ending one upstream session may take. */
 const END_SESSION_TIMEOUT_MS = 2_000;
@@ -46,7 +47,14 @@ async function endUpstreamSession(server: HttpServerConfig, session: StoredUpstr
     sessionId: session.session_id,
     requestInit: { headers: server.headers },
     // terminateSession() has no deadline of its own.
-    fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(END_SESSION_TIMEOUT_MS) }),
+    fetch: async (url, init) => {
+      const deadline = timeoutSignal(END_SESSION_TIMEOUT_MS);
+      try {
+        return await fetch(url, { ...init, signal: deadline.signal });
+      } finally {
+        deadline.clear();
+      }
+    },
   });
   if (session.protocol_version) transport.setProtocolVersion(session.protocol_version);
   await transport.terminateSession();
