@@ -26,9 +26,11 @@ async function serverState(sessionId: string, server: string) {
 const stub = (sessionId: string) => sessionStub(env, TEST_API_KEYS[TENANT_A_KEY], sessionId);
 
 describe("idle upstream connections", { timeout: 15_000 }, () => {
-  it("Streamable HTTP: closed once idle, so the object can be evicted; the next call resumes the session without initialize", async () => {
+  it("Streamable HTTP: closed once idle, so the object can be evicted; the next calls resume the session without initialize", async () => {
     await bindSession("idle-http");
     expect((await call("idle-http", "mcp_timers_echo", "open")).body).toMatchObject({ success: true });
+    const negotiated = (await host.stats()).last_headers["mcp-protocol-version"];
+    expect(negotiated).toEqual(expect.any(String));
     // The SDK opens its GET stream once initialized; the alarm closes it with the connection.
     await eventually(host.stats, (stats) => stats.open_streams > 0);
     expect((await eventually(host.stats, (stats) => stats.open_streams === 0)).open_streams).toBe(0);
@@ -37,7 +39,12 @@ describe("idle upstream connections", { timeout: 15_000 }, () => {
 
     const before = await host.stats();
     expect((await call("idle-http", "mcp_timers_echo", "resumed")).body).toMatchObject({ success: true, result: "Echo: resumed" });
-    expect((await host.stats()).initialize).toBe(before.initialize);
+    // Closed again once idle, and resumed again, still speaking the protocol version negotiated at initialize.
+    await eventually(() => serverState("idle-http", "timers"), (state) => state?.status === "idle");
+    expect((await call("idle-http", "mcp_timers_echo", "again")).body).toMatchObject({ success: true, result: "Echo: again" });
+    const after = await host.stats();
+    expect(after.initialize).toBe(before.initialize);
+    expect(after.last_headers["mcp-protocol-version"]).toBe(negotiated);
   });
 
   it("SSE: closed once idle, ending its session; the next call opens a new one", async () => {

@@ -255,9 +255,9 @@ export class UpstreamConnection {
         sessionId: stored.session_id,
         requestInit: { headers: this.server.headers },
       });
-      const client = await this.#open(transport, "streamable-http", signal);
+      // Before #open, which stores the session again with the transport's protocol version.
       transport.setProtocolVersion(stored.protocol_version);
-      return client;
+      return this.#open(transport, "streamable-http", signal);
     }
     if (this.server.transport === "sse") return this.#open(this.#sseTransport(), "sse", signal);
     try {
