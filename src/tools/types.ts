@@ -75,7 +75,10 @@ export interface SessionContext {
 
 export interface CallOptions {
   session: SessionContext;
-  /** Aborted when the caller goes away or the session is unbound. */
+  /**
+   * Aborted when the session ends (unbound or expired). Nothing ties it to the caller's request: a caller that
+   * goes away does not cancel the call, which runs until it ends or reaches its timeout.
+   */
   signal?: AbortSignal;
   /** The caller's timeout for this call; without it the source applies its own default. */
   timeoutMs?: number;
