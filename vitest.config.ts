@@ -1,26 +1,48 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_API_KEYS } from "./test/keys.ts";
-import { substitutionBindings, testMcpServers } from "./test/upstreams/servers.ts";
+import { shortTimerServers, substitutionBindings, testMcpServers, type Upstreams } from "./test/upstreams/servers.ts";
+
+/** The Worker under test, with real MCP servers on loopback (started by the global setup) as its `MCP_SERVERS`. */
+function testWorker(mcpServers: (upstreams: Upstreams) => object) {
+  return cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: "./wrangler.jsonc" },
+    miniflare: {
+      bindings: {
+        API_KEYS: JSON.stringify(TEST_API_KEYS),
+        MCP_SERVERS: JSON.stringify(mcpServers(inject("upstreams"))),
+        ...substitutionBindings(inject("upstreams")),
+      },
+    },
+  }));
+}
+
+const globalSetup = ["./test/upstreams/global-setup.ts"];
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: {
-        bindings: {
-          API_KEYS: JSON.stringify(TEST_API_KEYS),
-          // Real MCP servers on loopback, started by the global setup.
-          MCP_SERVERS: JSON.stringify(testMcpServers(inject("upstreams"))),
-          ...substitutionBindings(inject("upstreams")),
-        },
-      },
-    })),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["./test/upstreams/global-setup.ts"],
     // The upstream hosts are shared and some tests count the requests they receive: one file at a time.
     fileParallelism: false,
+    projects: [
+      {
+        plugins: [testWorker(testMcpServers)],
+        test: { name: "service", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/short-timers/**"], globalSetup },
+      },
+      {
+        // The Worker deployed with test/short-timers/service.config.json in place of the checked-in config:
+        // connection timers of a second or two, for the tests that wait for them.
+        plugins: [testWorker(shortTimerServers)],
+        resolve: {
+          alias: [
+            {
+              find: /^.*\/config\/service\.config\.json$/,
+              replacement: fileURLToPath(new URL("./test/short-timers/service.config.json", import.meta.url)),
+            },
+          ],
+        },
+        test: { name: "short-timers", include: ["test/short-timers/**/*.test.ts"], globalSetup },
+      },
+    ],
   },
 });

@@ -12,7 +12,8 @@
  *   its id and protocol version, so a woken object carries on without `initialize`.
  *
  * Nothing is written for a session until it is bound, so looking up an unknown session leaves no trace.
- * Unbinding or expiry calls `deleteAll()`, which drops the tables and the alarm.
+ * Unbinding or expiry calls `deleteAll()`, which drops the tables and the alarm; the `session_upstream` rows
+ * are read just before, to end those sessions upstream.
  */
 import { z } from "zod";
 
@@ -118,16 +119,27 @@ export type UpstreamSessionRow = z.infer<typeof UpstreamSessionRow>;
 
 /** The stored upstream session of `server`, or null (none, or the tables are not there yet). */
 export function readUpstreamSession(sql: SqlStorage, server: string): UpstreamSessionRow | null {
+  return selectUpstreamSessions(sql, "WHERE server = ?", server)[0] ?? null;
+}
+
+/** Every stored upstream session (none when the tables are not there yet). */
+export function readUpstreamSessions(sql: SqlStorage): UpstreamSessionRow[] {
+  return selectUpstreamSessions(sql, "");
+}
+
+function selectUpstreamSessions(sql: SqlStorage, where: string, ...bindings: SqlStorageValue[]): UpstreamSessionRow[] {
   const hasTable = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_upstream'").toArray().length > 0;
-  if (!hasTable) return null;
-  const row = sql
+  if (!hasTable) return [];
+  return sql
     .exec<Record<string, SqlStorageValue>>(
-      "SELECT server, url, transport, session_id, protocol_version, updated_at FROM session_upstream WHERE server = ?",
-      server,
+      `SELECT server, url, transport, session_id, protocol_version, updated_at FROM session_upstream ${where}`,
+      ...bindings,
     )
-    .toArray()[0];
-  const parsed = UpstreamSessionRow.safeParse(row);
-  return parsed.success ? parsed.data : null;
+    .toArray()
+    .flatMap((row) => {
+      const parsed = UpstreamSessionRow.safeParse(row);
+      return parsed.success ? [parsed.data] : [];
+    });
 }
 
 /** Stores `row`; the schema must exist (the session is bound). */

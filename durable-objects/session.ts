@@ -7,7 +7,8 @@
  * - bound: the binding row is in SQLite; each call refreshes `last_used_at` (persisted at most once a
  *   minute) and the alarm stands at `last_used_at + idle TTL`.
  * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted, the device
- *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound.
+ *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound. The external servers'
+ *   stored sessions are ended upstream in the background.
  * Eviction loses only memory: the binding is read back from SQLite on the next call, and the external
  *   servers' Streamable HTTP sessions are resumed from SQLite without a new `initialize`.
  *
@@ -26,6 +27,7 @@ import { type FrameParse, parseFrame, parseFrameText } from "../src/tools/device
 import { DevicePeer, type FrameReceipt, type InitializeInput } from "../src/tools/device/peer";
 import { DeviceToolSource } from "../src/tools/device/source";
 import type { UpstreamSessionStore } from "../src/tools/external/connection";
+import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { ExternalToolSource, type ServerStatus } from "../src/tools/external/source";
 import { coerceArguments } from "../src/tools/coerce";
 import { LocalToolSource } from "../src/tools/local/source";
@@ -49,6 +51,7 @@ import {
   ensureSchema,
   readBinding,
   readUpstreamSession,
+  readUpstreamSessions,
   writeBinding,
   writeLastUsed,
   writeUpstreamSession,
@@ -210,8 +213,9 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /**
-   * Idle expiry: forget the session once it has gone unused for its TTL. Otherwise re-initialise the device
-   * when its vision token is due for renewal, and re-arm.
+   * Idle expiry: forget the session once it has gone unused for its TTL. Otherwise close the upstream
+   * connections that sat idle too long, re-initialise the device when its vision token is due for renewal,
+   * and re-arm.
    */
   override async alarm(): Promise<void> {
     const binding = this.#load();
@@ -224,6 +228,7 @@ export class SessionObject extends DurableObject<Env> {
       await this.#forget("session expired");
       return;
     }
+    this.#external?.closeIdle();
     const peer = this.#peer(binding);
     const refreshAt = peer.refreshAt();
     if (refreshAt !== null && Date.now() >= refreshAt) await peer.initialize(initializeInput(binding));
@@ -239,11 +244,15 @@ export class SessionObject extends DurableObject<Env> {
     return this.#binding;
   }
 
-  /** The alarm at the earlier of idle expiry and the device's vision-token renewal. */
+  /**
+   * The alarm at the earliest of idle expiry, the device's vision-token renewal and the next idle upstream
+   * connection to close (an open upstream stream keeps the object from hibernating).
+   */
   async #armAlarm(binding: BindingRow): Promise<void> {
     const expiresAt = binding.last_used_at + idleTtlMs(this.#config());
-    const refreshAt = this.#peer(binding).refreshAt();
-    await this.ctx.storage.setAlarm(refreshAt === null ? expiresAt : Math.min(expiresAt, refreshAt));
+    const refreshAt = this.#peer(binding).refreshAt() ?? Infinity;
+    const idleCloseAt = this.#external?.nextIdleCloseAt() ?? Infinity;
+    await this.ctx.storage.setAlarm(Math.min(expiresAt, refreshAt, idleCloseAt));
   }
 
   #receive(binding: BindingRow, parsed: FrameParse): FrameReceipt {
@@ -269,12 +278,15 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async #forget(reason: string): Promise<void> {
+    // Read before deleteAll: the upstream sessions are ended from storage, whether or not this object opened them.
+    const upstreamSessions = readUpstreamSessions(this.ctx.storage.sql);
     this.#lifetime.abort(new Error(reason));
     this.#relays.closeAll(RelayCloseCode.sessionEnded, reason);
     this.#lifetime = new AbortController();
     this.#binding = null;
-    // Ending the upstream sessions may wait on the upstreams: it does not hold up the caller.
-    if (this.#external) this.ctx.waitUntil(this.#external.reset(reason));
+    this.#external?.reset(reason);
+    // Ending the upstream sessions waits on the upstreams: it does not hold up the caller.
+    if (upstreamSessions.length > 0) this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -294,6 +306,10 @@ export class SessionObject extends DurableObject<Env> {
       kv: this.env.TOOL_CACHE,
       store: this.#upstreamSessions(),
       waitUntil: (promise) => this.ctx.waitUntil(promise),
+      onConnectionOpened: () => {
+        const bound = this.#load();
+        if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
+      },
     });
     this.#toolRouter = new ToolRouter([
       new LocalToolSource(config),

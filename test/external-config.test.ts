@@ -148,6 +148,8 @@ describe("MCP server configuration", () => {
       tool_prefix: "",
       call_timeout_ms: 10_000,
       list_timeout_ms: 5_000,
+      connect_timeout_ms: 10_000,
+      idle_close_seconds: 120,
       tool_cache_ttl_seconds: 300,
       breaker: { failure_threshold: 5, cooldown_ms: 30_000 },
     });

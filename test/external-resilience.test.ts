@@ -40,7 +40,8 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     await bindSession("evicted");
     await call("evicted", "mcp_restartable_echo", { message: "before" });
     // A reset as a deploy or a runtime restart does it. (evictDurableObject waits for the object to go idle,
-    // which one holding upstream streams never does, as in production: open outbound streams keep it alive.)
+    // which one holding upstream streams is not until the alarm closes them, after external.idle_close_seconds:
+    // see short-timers/idle-close.test.ts.)
     await abortAllDurableObjects();
     const fresh = (await api("/api/v1/mcp/servers?session_id=evicted")).body.servers.find((s: any) => s.name === "restartable");
     expect(fresh).toMatchObject({ status: "idle", last_latency_ms: null });
@@ -52,6 +53,25 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     expect((await call("evicted", "mcp_restartable_sse_echo", { message: "after" })).body).toMatchObject({ success: true });
     const after = await flaky.stats();
     expect(after.methods["notifications/initialized"]).toBe(before.methods["notifications/initialized"]! + 1);
+  });
+
+  it("unbinding ends the session's Streamable HTTP sessions upstream", async () => {
+    await bindSession("ended");
+    await call("ended", "mcp_restartable_echo", { message: "open a session" });
+    const before = (await flaky.stats()).terminated;
+    expect((await api("/api/v1/mcp/sessions/ended", { method: "DELETE" })).status).toBe(200);
+    const after = await eventually(flaky.stats, (stats) => stats.terminated > before);
+    expect(after.terminated).toBe(before + 1);
+  });
+
+  it("unbinding ends them too when the object was reset since, from what it stored", async () => {
+    await bindSession("ended-after-reset");
+    await call("ended-after-reset", "mcp_restartable_echo", { message: "open a session" });
+    await abortAllDurableObjects();
+    const before = (await flaky.stats()).terminated;
+    expect((await api("/api/v1/mcp/sessions/ended-after-reset", { method: "DELETE" })).status).toBe(200);
+    const after = await eventually(flaky.stats, (stats) => stats.terminated > before);
+    expect(after.terminated).toBe(before + 1);
   });
 
   it("a warm cache answers a new session's listing without contacting the upstream", async () => {

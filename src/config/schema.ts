@@ -74,6 +74,17 @@ export const ExternalConfig = z
     /** Attempts to (re)connect to a server within one call, with doubling backoff from `connect_backoff_ms`. */
     connect_attempts: z.number().int().min(1).max(10).default(3),
     connect_backoff_ms: z.number().int().min(0).max(10_000).default(200),
+    /**
+     * How long connecting to a server may take, attempts and backoff included. It is the connect's own deadline:
+     * callers stop waiting at theirs, while the connect carries on for the others waiting on it.
+     */
+    connect_timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+    /**
+     * A connection with no request for this long is closed, so its open stream does not keep the session's
+     * Durable Object awake. A Streamable HTTP session is kept and resumed by the next call without `initialize`;
+     * an SSE session ends with its stream.
+     */
+    idle_close_seconds: z.number().int().min(1).max(24 * 3600).default(120),
     /** A server's tool list is fresh this long; older lists are served while a refresh runs. */
     tool_cache_ttl_seconds: z.number().int().min(1).max(24 * 3600).default(300),
     breaker: z

@@ -79,7 +79,10 @@ export const MAX_CALL_TIMEOUT_MS = 300_000;
 
 export interface CallOptions {
   session: SessionContext;
-  /** Aborted when the caller goes away or the session is unbound. */
+  /**
+   * Aborted when the session ends (unbound or expired). Nothing ties it to the caller's request: a caller that
+   * goes away does not cancel the call, which runs until it ends or reaches its timeout.
+   */
   signal?: AbortSignal;
   /** The caller's timeout for this call; without it the source applies its own default. */
   timeoutMs?: number;

@@ -11,6 +11,10 @@ export interface UpstreamStats {
   refused: number;
   running: boolean;
   last_headers: Record<string, string>;
+  /** Streamable HTTP sessions a client ended with DELETE. */
+  terminated: number;
+  /** Event streams open now: SSE sessions, Streamable HTTP GET streams, held-back SSE starts. */
+  open_streams: number;
 }
 
 export function upstream(name: UpstreamHostName) {
@@ -25,6 +29,8 @@ export function upstream(name: UpstreamHostName) {
     start: () => post("/start"),
     addTool: (tool: string) => post(`/tools/${tool}`),
     removeTool: (tool: string) => post(`/tools/${tool}`, "DELETE"),
+    /** New SSE streams answer after `ms`, or never send their `endpoint` event; `"now"` undoes it. */
+    holdSseStart: (start: number | "never" | "now") => post(`/sse-start/${start}`),
   };
 }
 

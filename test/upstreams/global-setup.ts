@@ -5,12 +5,13 @@
  * the control endpoint:
  * - `GET  /upstreams/<host>`: its {@link UpstreamStats};
  * - `POST /upstreams/<host>/stop`, `/start`;
- * - `POST /upstreams/<host>/tools/<name>` adds a tool, `DELETE` the same path removes it.
+ * - `POST /upstreams/<host>/tools/<name>` adds a tool, `DELETE` the same path removes it;
+ * - `POST /upstreams/<host>/sse-start/<ms|never|now>`: how new SSE streams start (see host.ts).
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { UpstreamHost } from "./host";
+import { type SseStart, UpstreamHost } from "./host";
 import { UPSTREAM_HOSTS, type UpstreamHostName, type Upstreams } from "./servers";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -23,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   const control = createServer(async (req, res) => {
-    const [, root, name, action, tool] = new URL(req.url ?? "/", "http://control.test").pathname.split("/");
+    const [, root, name, action, arg] = new URL(req.url ?? "/", "http://control.test").pathname.split("/");
     const host = root === "upstreams" ? hosts.get(name ?? "") : undefined;
     if (!host) return void res.writeHead(404).end();
     if (req.method === "GET" && action === undefined) {
@@ -31,8 +32,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     if (req.method === "POST" && action === "stop") await host.stop();
     else if (req.method === "POST" && action === "start") host.start();
-    else if (req.method === "POST" && action === "tools" && tool) host.addTool(tool);
-    else if (req.method === "DELETE" && action === "tools" && tool) host.removeTool(tool);
+    else if (req.method === "POST" && action === "tools" && arg) host.addTool(arg);
+    else if (req.method === "DELETE" && action === "tools" && arg) host.removeTool(arg);
+    else if (req.method === "POST" && action === "sse-start" && arg) host.holdSseStart(sseStart(arg));
     else return void res.writeHead(404).end();
     res.writeHead(204).end();
   });
@@ -47,4 +49,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await new Promise((resolve) => control.close(resolve));
     await Promise.all([...hosts.values()].map((host) => host.close()));
   };
+}
+
+function sseStart(text: string): SseStart {
+  return text === "now" || text === "never" ? text : Number(text);
 }

@@ -10,7 +10,11 @@
  *   gives a server that knows none of the old sessions (a restarted one);
  * - extra tools: registered on live sessions (the server then sends `notifications/tools/list_changed`) and
  *   on new ones; removing one only affects sessions started afterwards (a redeploy);
- * - an optional bearer token every request must carry, and the headers of the last request seen.
+ * - an optional bearer token every request must carry, and the headers of the last request seen;
+ * - how many Streamable HTTP sessions clients ended themselves (DELETE of a session the host knows), and how
+ *   many event streams (SSE sessions, Streamable HTTP GET streams) are open;
+ * - a held-back SSE start: new event streams answer only after a delay (a slow server), or answer their
+ *   headers but never the `endpoint` event (a stuck one).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -28,7 +32,14 @@ export interface UpstreamStats {
   refused: number;
   running: boolean;
   last_headers: Record<string, string>;
+  /** Streamable HTTP sessions a client ended with DELETE. */
+  terminated: number;
+  /** Event streams open now: SSE sessions, Streamable HTTP GET streams, held-back SSE starts. */
+  open_streams: number;
 }
+
+/** How a new SSE stream starts: at once, after this many milliseconds, or never (headers only). */
+export type SseStart = "now" | number | "never";
 
 interface LiveSession {
   mcp: McpServer;
@@ -42,7 +53,9 @@ export class UpstreamHost {
   readonly #sessions = new Map<string, { transport: Transport; live: LiveSession }>();
   readonly #extraTools = new Set<string>();
   #running = true;
-  #stats: UpstreamStats = { initialize: 0, methods: {}, refused: 0, running: true, last_headers: {} };
+  #sseStart: SseStart = "now";
+  #openStreams = 0;
+  #stats: UpstreamStats = { initialize: 0, methods: {}, refused: 0, running: true, last_headers: {}, terminated: 0, open_streams: 0 };
 
   readonly #options: { requiredToken?: string };
 
@@ -68,7 +81,7 @@ export class UpstreamHost {
   }
 
   stats(): UpstreamStats {
-    return { ...this.#stats, running: this.#running };
+    return { ...this.#stats, running: this.#running, open_streams: this.#openStreams };
   }
 
   /** A crash: every session is gone and every connection is cut; new ones are refused until {@link start}. */
@@ -93,6 +106,11 @@ export class UpstreamHost {
   /** Only sessions started afterwards lack the tool: combine with stop/start for a redeploy without it. */
   removeTool(name: string): void {
     this.#extraTools.delete(name);
+  }
+
+  /** How SSE streams opened from now on start. */
+  holdSseStart(start: SseStart): void {
+    this.#sseStart = start;
   }
 
   async close(): Promise<void> {
@@ -129,6 +147,8 @@ export class UpstreamHost {
     const sessionId = req.headers["mcp-session-id"];
     const session = typeof sessionId === "string" ? this.#sessions.get(sessionId) : undefined;
     if (session && session.transport instanceof StreamableHTTPServerTransport) {
+      if (req.method === "DELETE") this.#stats.terminated++;
+      if (req.method === "GET") this.#countOpen(res);
       return session.transport.handleRequest(req, res, body);
     }
     if (sessionId === undefined && req.method === "POST") {
@@ -153,11 +173,26 @@ export class UpstreamHost {
   }
 
   async #openSse(res: ServerResponse): Promise<void> {
+    this.#countOpen(res);
+    const start = this.#sseStart;
+    if (start === "never") {
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }).flushHeaders();
+      return;
+    }
+    if (start !== "now") {
+      await new Promise((resolve) => setTimeout(resolve, start));
+      if (res.destroyed) return;
+    }
     const live = this.#newServer();
     const transport = new SSEServerTransport("/message", res);
     this.#sessions.set(transport.sessionId, { transport, live });
     res.on("close", () => this.#sessions.delete(transport.sessionId));
     await live.mcp.connect(transport);
+  }
+
+  #countOpen(res: ServerResponse): void {
+    this.#openStreams++;
+    res.on("close", () => this.#openStreams--);
   }
 
   #newServer(): LiveSession {

@@ -12,6 +12,8 @@ export const UPSTREAM_HOSTS = {
   flaky: {},
   /** Needs `Authorization: Bearer <GUARDED_TOKEN>`: the server entry gets it through `${...}` substitution. */
   guarded: { requiredToken: "guarded-test-token" },
+  /** Used by the short-timers project only (its SSE start is held back there). */
+  short_timers: {},
 } as const;
 export type UpstreamHostName = keyof typeof UPSTREAM_HOSTS;
 
@@ -50,6 +52,20 @@ export function testMcpServers(upstreams: Upstreams) {
       },
       amap: { command: "npx", args: ["-y", "@amap/amap-maps-mcp-server"], env: { AMAP_MAPS_API_KEY: "${AMAP_KEY}" } },
       switched_off: { url: "${NOT_SET_ANYWHERE}/mcp", enabled: false },
+    },
+  };
+}
+
+/**
+ * The `MCP_SERVERS` document of the short-timers project (test/short-timers/): one host over both transports,
+ * so its tests can hold the host's SSE start back and count its sessions without disturbing anyone else.
+ */
+export function shortTimerServers(upstreams: Upstreams) {
+  const base = upstreams.urls.short_timers;
+  return {
+    mcpServers: {
+      timers: { url: `${base}/mcp`, transport: "streamable-http" },
+      timers_sse: { url: `${base}/sse`, transport: "sse" },
     },
   };
 }

@@ -7,9 +7,15 @@
  * ## States
  * - `idle` → `connecting` on the first request.
  * - `connecting` → `ready` once initialized (or once a stored Streamable HTTP session is reattached, which
- *   costs no request) → `failed` when every attempt (`connect_attempts`, doubling backoff) failed.
+ *   costs no request) → `failed` when every attempt (`connect_attempts`, doubling backoff) failed, or when
+ *   `connect_timeout_ms` passed first.
+ * - A connect is shared by every request that needs it and runs on its own deadline: a request stops waiting
+ *   at its own, and the connect carries on for the others. Reaching the deadline (or `close()`) closes the
+ *   transport, which ends whatever the connect is stuck on (an SSE stream that never names its endpoint).
  * - `ready` → `failed` when a request finds the server unreachable or the SSE stream breaks; the next request
  *   connects again (`failed` → `connecting`).
+ * - `ready` → `idle` by {@link UpstreamConnection.closeIdle} when no request runs: its streams end, a stored
+ *   Streamable HTTP session is kept for the next request to resume.
  * - `ready`: a request the server rejects because it no longer knows our session (restart, expiry) initializes
  *   a new session and is sent once more.
  * - any → `closed` by {@link UpstreamConnection.close}; a closed connection takes no requests.
@@ -28,6 +34,7 @@ import packageJson from "../../../package.json";
 import type { HttpServerConfig, UpstreamTransport } from "../../config/mcp-servers";
 import { classifyUpstreamError, meansTryLegacySse, UpstreamFailure, upstreamMessage } from "./errors";
 import { SseClientTransport } from "./sse-transport";
+import { timeoutSignal } from "./timeout-signal";
 
 export const ConnectionState = {
   idle: "idle",
@@ -57,9 +64,13 @@ export interface UpstreamSessionStore {
 export interface ConnectionOptions {
   connectAttempts: number;
   connectBackoffMs: number;
+  /** How long a connect may take, attempts and backoff included, whoever waits for it. */
+  connectTimeoutMs: number;
   store: UpstreamSessionStore;
   /** The server said its tool list changed (`notifications/tools/list_changed`). */
   onToolsChanged: () => void;
+  /** The connection is open (and may hold a stream) until {@link UpstreamConnection.closeIdle} closes it. */
+  onOpened: () => void;
 }
 
 /** How a request ended: its value, or why not. `cancelled` means the caller's signal, not the server. */
@@ -74,8 +85,6 @@ export interface RequestLimits {
 }
 
 const CLIENT_INFO = { name: packageJson.name, version: packageJson.version };
-/** How long unbinding waits for an upstream to acknowledge the end of a session. */
-const TERMINATE_TIMEOUT_MS = 2_000;
 
 export class UpstreamConnection {
   #state: ConnectionState = ConnectionState.idle;
@@ -83,8 +92,13 @@ export class UpstreamConnection {
   #transport: StreamableHTTPClientTransport | SseClientTransport | undefined;
   #transportInUse: UpstreamTransport | null = null;
   #connecting: Promise<Client> | undefined;
+  /** Aborts the connect in progress: {@link close} does. */
+  #stopConnecting: AbortController | undefined;
   #lastError: string | null = null;
   #lastLatencyMs: number | null = null;
+  /** Requests running now, and when the last one ended: what the idle close goes by. */
+  #inFlight = 0;
+  #lastActiveAt = 0;
 
   constructor(
     readonly server: HttpServerConfig,
@@ -110,7 +124,41 @@ export class UpstreamConnection {
    */
   async request<T>(run: (client: Client, options: RequestOptions) => Promise<T>, limits: RequestLimits): Promise<RequestOutcome<T>> {
     if (this.#state === ConnectionState.closed) return { ok: false, failure: "unavailable", message: "connection closed" };
-    const deadline = AbortSignal.timeout(limits.timeoutMs);
+    this.#inFlight++;
+    const deadline = timeoutSignal(limits.timeoutMs);
+    try {
+      return await this.#request(run, limits, deadline.signal);
+    } finally {
+      deadline.clear();
+      this.#inFlight--;
+      this.#lastActiveAt = Date.now();
+    }
+  }
+
+  /**
+   * Since when the connection has held an open transport with no request running: now while a request or a
+   * connect runs, null when it holds no transport.
+   */
+  idleSince(): number | null {
+    if (this.#inFlight > 0 || this.#state === ConnectionState.connecting) return Date.now();
+    return this.#client ? this.#lastActiveAt : null;
+  }
+
+  /**
+   * Closes the transport, and the streams it holds, unless a request runs: back to `idle`. The stored Streamable
+   * HTTP session is kept, so the next request resumes it without `initialize` (and so without the GET stream
+   * the SDK opens after `initialize`); an SSE session ends with its stream.
+   */
+  closeIdle(): void {
+    if (this.#state !== ConnectionState.ready || this.#inFlight > 0) return;
+    this.#drop(ConnectionState.idle);
+  }
+
+  async #request<T>(
+    run: (client: Client, options: RequestOptions) => Promise<T>,
+    limits: RequestLimits,
+    deadline: AbortSignal,
+  ): Promise<RequestOutcome<T>> {
     const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -151,37 +199,50 @@ export class UpstreamConnection {
     }
   }
 
-  /** Ends the upstream session (Streamable HTTP: DELETE, best effort) and closes the connection for good. */
-  async close(): Promise<void> {
-    const transport = this.#transport;
+  /**
+   * Closes the connection for good. The upstream session is left alone: the session object ends it from what
+   * it stored (see end-sessions.ts), whether or not a connection is open.
+   */
+  close(): void {
+    this.#stopConnecting?.abort(new Error("connection closed"));
     this.#drop(ConnectionState.closed);
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
-      await Promise.race([transport.terminateSession().catch(() => undefined), sleep(TERMINATE_TIMEOUT_MS)]);
-    }
   }
 
-  /** The ready client, connecting (shared by concurrent requests) when there is none. */
+  /** The ready client, connecting (shared by concurrent requests) when there is none; `signal` only stops the waiting. */
   async #connected(signal: AbortSignal): Promise<Client> {
     if (this.#client && this.#state === ConnectionState.ready) return this.#client;
-    this.#connecting ??= this.#connectWithRetries(signal).finally(() => (this.#connecting = undefined));
+    this.#connecting ??= this.#connectWithRetries().finally(() => (this.#connecting = undefined));
     return raceAbort(this.#connecting, signal);
   }
 
-  async #connectWithRetries(signal: AbortSignal): Promise<Client> {
+  /** Connects within `connectTimeoutMs`, whatever the requests waiting for it do. */
+  async #connectWithRetries(): Promise<Client> {
     this.#state = ConnectionState.connecting;
+    const stop = new AbortController();
+    this.#stopConnecting = stop;
+    const deadline = timeoutSignal(this.options.connectTimeoutMs);
+    const signal = AbortSignal.any([stop.signal, deadline.signal]);
     let lastError: unknown;
-    for (let attempt = 0; attempt < this.options.connectAttempts; attempt++) {
-      try {
-        if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
-        const client = await this.#connectOnce(signal);
-        this.#state = ConnectionState.ready;
-        return client;
-      } catch (error) {
-        lastError = error;
-        if (signal.aborted || this.state === ConnectionState.closed) break;
+    try {
+      for (let attempt = 0; attempt < this.options.connectAttempts; attempt++) {
+        try {
+          if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
+          const client = await this.#connectOnce(signal);
+          this.#state = ConnectionState.ready;
+          this.options.onOpened();
+          return client;
+        } catch (error) {
+          lastError = error;
+          if (signal.aborted) break;
+        }
       }
+    } finally {
+      this.#stopConnecting = undefined;
+      deadline.clear();
     }
-    this.#lastError = `cannot connect to ${this.server.name}: ${upstreamMessage(lastError)}`;
+    this.#lastError = deadline.signal.aborted
+      ? `cannot connect to ${this.server.name} within ${this.options.connectTimeoutMs} ms`
+      : `cannot connect to ${this.server.name}: ${upstreamMessage(lastError)}`;
     if (this.state !== ConnectionState.closed) this.#state = ConnectionState.failed;
     throw lastError;
   }
@@ -194,9 +255,9 @@ export class UpstreamConnection {
         sessionId: stored.session_id,
         requestInit: { headers: this.server.headers },
       });
-      const client = await this.#open(transport, "streamable-http", signal);
+      // Before #open, which stores the session again with the transport's protocol version.
       transport.setProtocolVersion(stored.protocol_version);
-      return client;
+      return this.#open(transport, "streamable-http", signal);
     }
     if (this.server.transport === "sse") return this.#open(this.#sseTransport(), "sse", signal);
     try {
@@ -214,13 +275,21 @@ export class UpstreamConnection {
     kind: UpstreamTransport,
     signal: AbortSignal,
   ): Promise<Client> {
+    signal.throwIfAborted();
     const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.options.onToolsChanged());
+    // The SDK hands `signal` to the initialize request, not to transport.start() (the SSE GET waiting for its
+    // endpoint event): closing the transport ends that too.
+    const closeTransport = () => void transport.close().catch(() => undefined);
+    signal.addEventListener("abort", closeTransport, { once: true });
     try {
       await client.connect(transport, { signal });
+      signal.throwIfAborted();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw error;
+    } finally {
+      signal.removeEventListener("abort", closeTransport);
     }
     client.onclose = () => {
       if (this.#client === client) this.#drop(ConnectionState.failed);

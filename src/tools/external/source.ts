@@ -15,6 +15,12 @@
  * A list is fetched again when it is stale, when the server sends `notifications/tools/list_changed`, or when
  * a call finds the tool gone. Refreshes of one server are shared; a failed refresh keeps the last list.
  *
+ * ## Idle connections
+ * A connection with no request for `idle_close_seconds` is closed by {@link ExternalToolSource.closeIdle}, which
+ * the session's alarm runs (by {@link ExternalToolSource.nextIdleCloseAt}): an open stream keeps the Durable
+ * Object from hibernating. Streamable HTTP sessions are resumed by the next call without `initialize`; while
+ * closed, the server's list_changed notifications are not heard, and the tool-list TTL picks changes up.
+ *
  * ## Names
  * Computed over every server's last known list (see naming.ts), so a server going down renames nothing, and
  * its tools stay resolvable: a call then gets `upstream_unavailable` rather than `tool_not_found`.
@@ -46,6 +52,8 @@ export interface ExternalSourceOptions {
   store: UpstreamSessionStore;
   /** Keeps the object alive for background work (a refresh after serving a stale list). */
   waitUntil: (promise: Promise<unknown>) => void;
+  /** A connection opened: from now on {@link ExternalToolSource.closeIdle} must run by {@link ExternalToolSource.nextIdleCloseAt}. */
+  onConnectionOpened: () => void;
 }
 
 /** A configured server as `GET /api/v1/mcp/servers` shows it. */
@@ -198,16 +206,36 @@ export class ExternalToolSource implements ToolSource {
     });
   }
 
+  /** When the next connection may be closed as idle (ms since the epoch); null when none is open. */
+  nextIdleCloseAt(): number | null {
+    const since = this.#slots.map((slot) => slot.connection.idleSince()).filter((at) => at !== null);
+    return since.length === 0 ? null : Math.min(...since) + this.#idleCloseMs();
+  }
+
+  /** Closes every connection that has had no request for `idle_close_seconds`. */
+  closeIdle(): void {
+    const now = Date.now();
+    for (const slot of this.#slots) {
+      const since = slot.connection.idleSince();
+      if (since !== null && now - since >= this.#idleCloseMs()) slot.connection.closeIdle();
+    }
+  }
+
   /**
-   * The session ended: cancels what is still running, ends every upstream session and starts over with fresh
-   * connections and breakers. Tool lists are kept: they are the servers', not the session's.
+   * The session ended: cancels what is still running, closes every connection and starts over with fresh
+   * connections and breakers. Tool lists are kept: they are the servers', not the session's. (The upstream
+   * sessions are ended by the session object, from what it stored: see end-sessions.ts.)
    */
-  async reset(reason: string): Promise<void> {
+  reset(reason: string): void {
     this.#lifetime.abort(new Error(reason));
     this.#lifetime = new AbortController();
     const old = this.#slots;
     this.#slots = old.map((slot) => this.#newSlot(slot.config, slot.catalog));
-    await Promise.all(old.map((slot) => slot.connection.close()));
+    for (const slot of old) slot.connection.close();
+  }
+
+  #idleCloseMs(): number {
+    return this.#options.settings.idle_close_seconds * 1000;
   }
 
   #httpServers(): HttpServerConfig[] {
@@ -234,8 +262,10 @@ export class ExternalToolSource implements ToolSource {
       connection: new UpstreamConnection(config, {
         connectAttempts: settings.connect_attempts,
         connectBackoffMs: settings.connect_backoff_ms,
+        connectTimeoutMs: settings.connect_timeout_ms,
         store,
         onToolsChanged: () => this.#refreshInBackground(slot),
+        onOpened: () => this.#options.onConnectionOpened(),
       }),
     };
     return slot;

@@ -1,0 +1,61 @@
+/**
+ * @module tools/external/end-sessions
+ * Ends a session's Streamable HTTP sessions on the upstreams (the spec's DELETE with `Mcp-Session-Id`) when the
+ * session is unbound or expires. Works from what the session stored, so it needs no open connection: the object
+ * may have been evicted or restarted since the upstream sessions were opened.
+ *
+ * Best effort: each DELETE is given {@link END_SESSION_TIMEOUT_MS}; a failure is logged and dropped (the
+ * upstream expires the session itself in the end).
+ */
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { HttpServerConfig, McpServerConfig } from "../../config/mcp-servers";
+import type { StoredUpstreamSession } from "./connection";
+import { upstreamMessage } from "./errors";
+import { timeoutSignal } from "./timeout-signal";
+
+/** How long ending one upstream session may take. */
+const END_SESSION_TIMEOUT_MS = 2_000;
+
+/** A stored upstream session and the server it belongs to. */
+export interface UpstreamSessionRecord extends StoredUpstreamSession {
+  server: string;
+}
+
+/**
+ * Ends every session in `sessions` whose server is still configured at the same URL (its configured headers,
+ * credentials included, are sent to that URL only). Never throws.
+ */
+export async function endUpstreamSessions(
+  servers: readonly McpServerConfig[],
+  sessions: readonly UpstreamSessionRecord[],
+): Promise<void> {
+  await Promise.all(
+    sessions.map(async (session) => {
+      const server = servers.find((s): s is HttpServerConfig => s.kind === "http" && s.name === session.server);
+      if (!server || server.url !== session.url || session.transport !== "streamable-http") return;
+      try {
+        await endUpstreamSession(server, session);
+      } catch (error) {
+        console.warn("could not end an upstream session", { server: server.name, reason: upstreamMessage(error) });
+      }
+    }),
+  );
+}
+
+async function endUpstreamSession(server: HttpServerConfig, session: StoredUpstreamSession): Promise<void> {
+  const transport = new StreamableHTTPClientTransport(new URL(session.url), {
+    sessionId: session.session_id,
+    requestInit: { headers: server.headers },
+    // terminateSession() has no deadline of its own.
+    fetch: async (url, init) => {
+      const deadline = timeoutSignal(END_SESSION_TIMEOUT_MS);
+      try {
+        return await fetch(url, { ...init, signal: deadline.signal });
+      } finally {
+        deadline.clear();
+      }
+    },
+  });
+  if (session.protocol_version) transport.setProtocolVersion(session.protocol_version);
+  await transport.terminateSession();
+}
