@@ -3,7 +3,6 @@
  * (Streamable HTTP at `/mcp`), which counts the `initialize` requests it sees; and the direct client for the
  * proxy path's floor: the MCP SDK over one kept-open session to the same server.
  */
-import { setMaxListeners } from "node:events";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UpstreamHost } from "../test/upstreams/host.ts";
@@ -29,11 +28,8 @@ export interface DirectClient {
 
 /** One MCP session to the upstream, kept open, as the service keeps its own. */
 export async function connectDirect(url: string): Promise<DirectClient> {
-  // The SDK's transport hangs one abort listener per request on its session-wide signal; thousands of calls
-  // in one session are the point here, so Node's leak warning for new signals is lifted.
-  setMaxListeners(0);
   const client = new Client({ name: "bench-direct", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: withoutSessionSignalOnPosts }));
   return {
     echo: async () => {
       const result = await client.callTool({ name: "echo", arguments: { message: "bench" } });
@@ -41,4 +37,13 @@ export async function connectDirect(url: string): Promise<DirectClient> {
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * The SDK's transport passes one session-wide abort signal to every request, and Node's fetch hangs a listener
+ * on it per request until the request is collected: thousands of calls in one session (the point of a bench)
+ * pile them up. The calls here need no cancelling, so POSTs go without it; the standing GET keeps it.
+ */
+function withoutSessionSignalOnPosts(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  return fetch(input, init?.method === "POST" ? { ...init, signal: undefined } : init);
 }

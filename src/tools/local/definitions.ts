@@ -98,10 +98,13 @@ const switchAgent: LocalTool = {
 /** All local tools, in the order they are listed. */
 export const LOCAL_TOOLS: readonly LocalTool[] = [getTime, exit, playMusic, changeVoice, changeRole, switchAgent];
 
-/** `当前时间是 2026-11-24 15点04分05秒，今天是Tuesday。` in the configured zone. */
-export function describeTime(now: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
+// Building a formatter is far slower than using one: one per zone, kept for the isolate's life.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
       timeZone,
       year: "numeric",
       month: "2-digit",
@@ -111,9 +114,14 @@ export function describeTime(now: Date, timeZone: string): string {
       second: "2-digit",
       weekday: "long",
       hourCycle: "h23",
-    })
-      .formatToParts(now)
-      .map((p) => [p.type, p.value]),
-  );
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** `当前时间是 2026-11-24 15点04分05秒，今天是Tuesday。` in the configured zone. */
+export function describeTime(now: Date, timeZone: string): string {
+  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(now).map((p) => [p.type, p.value]));
   return `当前时间是 ${parts.year}-${parts.month}-${parts.day} ${parts.hour}点${parts.minute}分${parts.second}秒，今天是${parts.weekday}。`;
 }
