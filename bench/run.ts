@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectSimulatedDevice } from "./device.ts";
 import { httpLoad, loopLoad, type Measurement } from "./load.ts";
-import { machine, writeReport, type ScenarioResult, type TargetCheck } from "./report.ts";
+import { checkTargets, machine, writeReport, type ScenarioResult } from "./report.ts";
 import { startService } from "./service.ts";
 import { connectDirect, startUpstream } from "./upstream.ts";
 
@@ -142,36 +142,6 @@ async function main(): Promise<void> {
     await service.stop();
     await upstream.stop();
   }
-}
-
-function checkTargets(results: ScenarioResult[]): TargetCheck[] {
-  const at = (scenario: string, connections: number) => results.find((r) => r.scenario === scenario && r.connections === connections);
-  const checks: TargetCheck[] = [];
-  const local50 = at("local_execute", 50);
-  if (local50?.throughput_ratio != null) {
-    checks.push({
-      target: "local execute ≥ 60 % of /health throughput at concurrency 50",
-      value: `${(local50.throughput_ratio * 100).toFixed(0)} %`,
-      met: local50.throughput_ratio >= 0.6,
-    });
-    checks.push({
-      target: "local execute > 1,000 req/s at concurrency 50",
-      value: `${local50.measurement.requests_per_sec} req/s`,
-      met: local50.measurement.requests_per_sec > 1000,
-    });
-  }
-  const external1 = at("external_execute", 1);
-  if (external1?.added_p50_ms != null) {
-    checks.push({
-      target: "external call adds ≤ 2 ms p50 over the direct SDK call at concurrency 1",
-      value: `${external1.added_p50_ms} ms`,
-      met: external1.added_p50_ms <= 2,
-    });
-  }
-  for (const r of results.filter((r) => r.connections === 50 && r.scenario !== "health" && !r.scenario.startsWith("direct_"))) {
-    checks.push({ target: `${r.scenario}: p99 < 100 ms at concurrency 50`, value: `${r.measurement.p99_ms} ms`, met: r.measurement.p99_ms < 100 });
-  }
-  return checks;
 }
 
 function round(n: number): number {
