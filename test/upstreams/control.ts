@@ -4,18 +4,8 @@
  */
 import { inject } from "vitest";
 import type { UpstreamHostName } from "./servers";
+import type { UpstreamStats } from "./stats";
 
-export interface UpstreamStats {
-  initialize: number;
-  methods: Record<string, number>;
-  refused: number;
-  running: boolean;
-  last_headers: Record<string, string>;
-  /** Streamable HTTP sessions a client ended with DELETE. */
-  terminated: number;
-  /** Event streams open now: SSE sessions, Streamable HTTP GET streams, held-back SSE starts. */
-  open_streams: number;
-}
 
 export function upstream(name: UpstreamHostName) {
   const base = `${inject("upstreams").control}/upstreams/${name}`;

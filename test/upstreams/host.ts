@@ -23,20 +23,8 @@ import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createServer as createEverything } from "@modelcontextprotocol/server-everything/dist/server/index.js";
+import type { UpstreamStats } from "./stats.ts";
 
-export interface UpstreamStats {
-  initialize: number;
-  /** JSON-RPC messages received, by method. */
-  methods: Record<string, number>;
-  /** Connections destroyed while the host was stopped. */
-  refused: number;
-  running: boolean;
-  last_headers: Record<string, string>;
-  /** Streamable HTTP sessions a client ended with DELETE. */
-  terminated: number;
-  /** Event streams open now: SSE sessions, Streamable HTTP GET streams, held-back SSE starts. */
-  open_streams: number;
-}
 
 /** How a new SSE stream starts: at once, after this many milliseconds, or never (headers only). */
 export type SseStart = "now" | number | "never";
