@@ -101,7 +101,14 @@ export class SessionObject extends DurableObject<Env> {
     this.#binding = row;
     await this.#armAlarm(row);
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
-    this.ctx.waitUntil(this.#router(config, row).list());
+    this.ctx.waitUntil(
+      this.#router(config, row)
+        .list()
+        .then(
+          () => undefined,
+          (error: unknown) => console.warn("listing the tools after bind failed", { session: row.session_id, error: String(error) }),
+        ),
+    );
     return { created: existing === null, session: this.#view(row, config) };
   }
 
