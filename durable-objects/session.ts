@@ -215,7 +215,7 @@ export class SessionObject extends DurableObject<Env> {
     const binding = this.#load();
     if (!binding) return notBound();
     await this.#recordUse(binding);
-    this.#router(this.#config(), binding);
+    this.#router(this.#config(), binding); // builds the sources, the external one among them, if not yet
     return { ok: true, value: this.#external?.status() ?? [] };
   }
 

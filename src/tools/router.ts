@@ -25,8 +25,6 @@ export interface ResolvedTool {
   source: ToolSource;
 }
 
-/** The longest function name LLM APIs accept. */
-
 export class ToolRouter {
   /** The names of the latest listing: a call finds its tool here without listing every source again. */
   #index = new Map<string, ResolvedTool>();

@@ -49,6 +49,7 @@ export function assignToolNames(prefix: string, catalogs: ReadonlyMap<string, re
         names.set(toolKey(holders[0]!), name);
         taken.add(name);
       } else if (isLastRound) {
+        // Only a 32-bit hash collision gets here: `_2`, `_3`, … in server-then-tool order.
         for (const ref of holders) {
           const free = firstFreeName(name, taken);
           names.set(toolKey(ref), free);
