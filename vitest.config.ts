@@ -7,7 +7,7 @@ import { shortTimerServers, substitutionBindings, testMcpServers, type Upstreams
 /** The Worker under test, with real MCP servers on loopback (started by the global setup) as its `MCP_SERVERS`. */
 function testWorker(mcpServers: (upstreams: Upstreams) => object) {
   return cloudflareTest(({ inject }) => ({
-    wrangler: { configPath: "./wrangler.jsonc" },
+    wrangler: { configPath: "./wrangler.toml" },
     miniflare: {
       bindings: {
         API_KEYS: JSON.stringify(TEST_API_KEYS),
@@ -27,7 +27,12 @@ export default defineConfig({
     projects: [
       {
         plugins: [testWorker(testMcpServers)],
-        test: { name: "service", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/short-timers/**"], globalSetup },
+        test: {
+          name: "service",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/short-timers/**"],
+          globalSetup,
+        },
       },
       {
         // The Worker deployed with test/short-timers/service.config.json in place of the checked-in config:

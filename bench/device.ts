@@ -13,7 +13,7 @@ export async function connectSimulatedDevice(baseUrl: string, sessionId: string,
   const device = new DeviceSimulator();
   const relayUrl = `${baseUrl.replace(/^http/, "ws")}/api/v1/mcp/sessions/${sessionId}/relay`;
   // Node's WebSocket (undici) takes request headers as a non-standard option.
-  const ws = new WebSocket(relayUrl, { headers: { Authorization: `Bearer ${apiKey}` } } as unknown as string[]);
+  const ws = new WebSocket(relayUrl, { headers: { Authorization: `Bearer ${apiKey}` } });
   ws.onmessage = (event) => void device.receive(String(event.data));
   device.connect((frame) => ws.send(frame));
   await new Promise<void>((resolve, reject) => {
@@ -27,7 +27,9 @@ export async function connectSimulatedDevice(baseUrl: string, sessionId: string,
 async function waitForDeviceTools(baseUrl: string, sessionId: string, apiKey: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const res = await fetch(`${baseUrl}/api/v1/mcp/tools?session_id=${sessionId}`, { headers: { Authorization: `Bearer ${apiKey}` } });
+    const res = await fetch(`${baseUrl}/api/v1/mcp/tools?session_id=${sessionId}`, {
+      headers: { Authorization: `Bearer ${apiKey}` },
+    });
     const body = (await res.json()) as { sources?: Array<{ source: string; status: string }> };
     if (body.sources?.some((s) => s.source === "device" && s.status === "ok")) return;
     if (Date.now() > deadline) throw new Error(`the simulated device's tools were not listed: ${JSON.stringify(body)}`);

@@ -87,7 +87,7 @@ async function runLoop(call: () => Promise<boolean>, connections: number, durati
 
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 function round(n: number): number {

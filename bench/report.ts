@@ -75,11 +75,16 @@ function markdown(report: BenchReport, analysis: string): string {
         r.floor ?? "—",
         r.throughput_ratio === null ? "—" : `${(r.throughput_ratio * 100).toFixed(0)} %`,
         r.added_p50_ms === null ? "—" : r.added_p50_ms.toFixed(2),
-      ].join(" | ").replace(/^/, "| ").replace(/$/, " |"),
+      ]
+        .join(" | ")
+        .replace(/^/, "| ")
+        .replace(/$/, " |"),
     ),
     "",
     "Scenarios:",
-    ...[...new Map(report.results.map((r) => [r.scenario, r.description]))].map(([name, description]) => `- \`${name}\`: ${description}`),
+    ...[...new Map(report.results.map((r) => [r.scenario, r.description]))].map(
+      ([name, description]) => `- \`${name}\`: ${description}`,
+    ),
     "",
     "## Targets",
     "",
@@ -98,7 +103,8 @@ function markdown(report: BenchReport, analysis: string): string {
 
 /** The issue's targets, checked against one run's results. */
 export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
-  const at = (scenario: string, connections: number) => results.find((r) => r.scenario === scenario && r.connections === connections);
+  const at = (scenario: string, connections: number) =>
+    results.find((r) => r.scenario === scenario && r.connections === connections);
   const checks: TargetCheck[] = [];
   const local50 = at("local_execute", 50);
   if (local50?.throughput_ratio != null) {
@@ -124,7 +130,11 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
   for (const r of results.filter((r) => r.connections === 50 && !r.scenario.startsWith("direct_"))) {
     // The floor's own row shows whether the machine leaves room for the target at all.
     const name = r.scenario === "health" ? "health (the floor itself)" : r.scenario;
-    checks.push({ target: `${name}: p99 < 100 ms at concurrency 50`, value: `${r.measurement.p99_ms} ms`, met: r.measurement.p99_ms < 100 });
+    checks.push({
+      target: `${name}: p99 < 100 ms at concurrency 50`,
+      value: `${r.measurement.p99_ms} ms`,
+      met: r.measurement.p99_ms < 100,
+    });
   }
   return checks;
 }

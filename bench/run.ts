@@ -43,17 +43,19 @@ async function main(): Promise<void> {
     if (!bind.ok) throw new Error(`bind failed: ${bind.status} ${await bind.text()}`);
     const device = await connectSimulatedDevice(service.url, SESSION, API_KEY);
 
-    const http = (path: string, init: { method?: "GET" | "POST"; body?: unknown } = {}) => (connections: number) =>
-      httpLoad({
-        url: service.url + path,
-        method: init.method,
-        // Connect's JSON protocol is a plain POST with a JSON body, so the same headers serve both APIs.
-        headers: init.body === undefined ? AUTH : JSON_HEADERS,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        connections,
-        durationS: DURATION_S,
-        warmupS: WARMUP_S,
-      });
+    const http =
+      (path: string, init: { method?: "GET" | "POST"; body?: unknown } = {}) =>
+      (connections: number) =>
+        httpLoad({
+          url: service.url + path,
+          method: init.method,
+          // Connect's JSON protocol is a plain POST with a JSON body, so the same headers serve both APIs.
+          headers: init.body === undefined ? AUTH : JSON_HEADERS,
+          body: init.body === undefined ? undefined : JSON.stringify(init.body),
+          connections,
+          durationS: DURATION_S,
+          warmupS: WARMUP_S,
+        });
 
     const loop = (call: () => Promise<boolean>) => (connections: number) =>
       loopLoad({ call, connections, durationS: DURATION_S, warmupS: WARMUP_S });
@@ -67,7 +69,12 @@ async function main(): Promise<void> {
     };
 
     const scenarios: Scenario[] = [
-      { name: "health", description: "`GET /health` of the same Worker: no auth, no Durable Object (the floor for everything)", floor: null, measure: http("/health") },
+      {
+        name: "health",
+        description: "`GET /health` of the same Worker: no auth, no Durable Object (the floor for everything)",
+        floor: null,
+        measure: http("/health"),
+      },
       {
         name: "tools_list",
         description: "`GET /api/v1/mcp/tools` for a bound session",
@@ -82,13 +89,15 @@ async function main(): Promise<void> {
       },
       {
         name: "direct_sdk_echo",
-        description: "`echo` called directly on the upstream with the MCP SDK client over one kept-open session (the floor for the proxy path; closed loop in the bench process)",
+        description:
+          "`echo` called directly on the upstream with the MCP SDK client over one kept-open session (the floor for the proxy path; closed loop in the bench process)",
         floor: null,
-        measure: loop(direct.echo),
+        measure: loop(() => direct.echo()),
       },
       {
         name: "external_execute",
-        description: "execute `mcp_echo` through the service: auth, validation, Durable Object, its kept-open upstream session (closed loop with fetch, like its floor)",
+        description:
+          "execute `mcp_echo` through the service: auth, validation, Durable Object, its kept-open upstream session (closed loop with fetch, like its floor)",
         floor: "direct_sdk_echo",
         measure: loop(executeExternal),
       },
@@ -108,7 +117,10 @@ async function main(): Promise<void> {
         name: "connect_execute_local",
         description: "`mcp.MCPService/ExecuteTool` of `local_get_time` over the Connect protocol (JSON)",
         floor: "health",
-        measure: http("/mcp.MCPService/ExecuteTool", { method: "POST", body: { sessionId: SESSION, toolName: "local_get_time" } }),
+        measure: http("/mcp.MCPService/ExecuteTool", {
+          method: "POST",
+          body: { sessionId: SESSION, toolName: "local_get_time" },
+        }),
       },
     ];
 
@@ -127,7 +139,9 @@ async function main(): Promise<void> {
           throughput_ratio: floor ? round(measurement.requests_per_sec / floor.measurement.requests_per_sec) : null,
           added_p50_ms: floor ? round(measurement.p50_ms - floor.measurement.p50_ms) : null,
         });
-        process.stdout.write(`${measurement.requests_per_sec} req/s, p50 ${measurement.p50_ms} ms, p99 ${measurement.p99_ms} ms\n`);
+        process.stdout.write(
+          `${measurement.requests_per_sec} req/s, p50 ${measurement.p50_ms} ms, p99 ${measurement.p99_ms} ms\n`,
+        );
       }
     }
 
@@ -143,7 +157,9 @@ async function main(): Promise<void> {
     };
     await writeReport(ROOT, report);
     for (const t of report.targets) console.log(`${t.met ? "met   " : "MISSED"} ${t.target}: ${t.value}`);
-    console.log(`upstream initialize requests: ${report.upstream_initialize_requests.initialize_requests} for 2 sessions (the service's and the direct client's)`);
+    console.log(
+      `upstream initialize requests: ${report.upstream_initialize_requests.initialize_requests} for 2 sessions (the service's and the direct client's)`,
+    );
   } finally {
     await direct.close();
     await service.stop();

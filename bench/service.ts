@@ -42,7 +42,12 @@ export async function waitForOk(url: string, timeoutMs: number, init?: RequestIn
 
 /** Spawns a command in its own process group, so stopping it stops its children too. */
 export function spawnGroup(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ChildProcess {
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -70,7 +75,11 @@ export async function startService(root: string, vars: Record<string, string> = 
   const state = join(root, "bench", ".tmp", "state");
   await rm(state, { recursive: true, force: true });
   const extra = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-  const child = spawnGroup("npm", ["start", "--", "--port", String(port), "--persist-to", state, "--log-level", "warn", ...extra], { cwd: root });
+  const child = spawnGroup(
+    "npm",
+    ["start", "--", "--port", String(port), "--persist-to", state, "--log-level", "warn", ...extra],
+    { cwd: root },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForOk(`${url}/health`, 60_000);
   return { url, stop: () => stopGroup(child) };

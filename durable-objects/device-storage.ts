@@ -10,13 +10,7 @@
  */
 import { z } from "zod";
 import { DeviceTool } from "../src/tools/device/frames";
-import {
-  type DeviceLinkState,
-  DeviceNotification,
-  type DeviceStore,
-  DeviceToolList,
-  Handshake,
-} from "../src/tools/device/store";
+import { type DeviceLinkState, DeviceNotification, type DeviceStore, DeviceToolList, Handshake } from "../src/tools/device/store";
 
 /** The largest id the firmware reads back intact (it uses cJSON's `valueint`). */
 const MAX_RPC_ID = 2_147_483_647;
@@ -105,7 +99,8 @@ export class SqlDeviceStore implements DeviceStore {
   }
 
   #row(): DeviceLinkRow | null {
-    const hasTable = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_link'").toArray().length > 0;
+    const hasTable =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_link'").toArray().length > 0;
     if (!hasTable) return null;
     const row = this.sql
       .exec<Record<string, SqlStorageValue>>(

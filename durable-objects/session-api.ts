@@ -54,10 +54,7 @@ export interface ToolList {
   sources: SourceReport[];
 }
 
-export type SessionErrorCode = Extract<
-  ErrorCode,
-  "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request"
->;
+export type SessionErrorCode = Extract<ErrorCode, "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request">;
 
 export type SessionOutcome<T> = { ok: true; value: T } | { ok: false; error: { code: SessionErrorCode; message: string } };
 

@@ -36,7 +36,9 @@ export interface BindingRow {
 /** Creates or migrates the tables; called before the first write. */
 export function ensureSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS session_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-  const version = Number(sql.exec<{ value: string }>("SELECT value FROM session_meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0);
+  const version = Number(
+    sql.exec<{ value: string }>("SELECT value FROM session_meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0,
+  );
   if (version >= CURRENT_SCHEMA_VERSION) return;
   sql.exec(`CREATE TABLE IF NOT EXISTS session_upstream (
     server TEXT PRIMARY KEY,
@@ -128,7 +130,8 @@ export function readUpstreamSessions(sql: SqlStorage): UpstreamSessionRow[] {
 }
 
 function selectUpstreamSessions(sql: SqlStorage, where: string, ...bindings: SqlStorageValue[]): UpstreamSessionRow[] {
-  const hasTable = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_upstream'").toArray().length > 0;
+  const hasTable =
+    sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_upstream'").toArray().length > 0;
   if (!hasTable) return [];
   return sql
     .exec<Record<string, SqlStorageValue>>(

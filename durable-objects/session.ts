@@ -106,7 +106,8 @@ export class SessionObject extends DurableObject<Env> {
         .list()
         .then(
           () => undefined,
-          (error: unknown) => console.warn("listing the tools after bind failed", { session: row.session_id, error: String(error) }),
+          (error: unknown) =>
+            console.warn("listing the tools after bind failed", { session: row.session_id, error: String(error) }),
         ),
     );
     return { created: existing === null, session: this.#view(row, config) };
@@ -318,11 +319,7 @@ export class SessionObject extends DurableObject<Env> {
         if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
       },
     });
-    this.#toolRouter = new ToolRouter([
-      new LocalToolSource(config),
-      this.#external,
-      new DeviceToolSource(this.#peer(binding)),
-    ]);
+    this.#toolRouter = new ToolRouter([new LocalToolSource(config), this.#external, new DeviceToolSource(this.#peer(binding))]);
     return this.#toolRouter;
   }
 

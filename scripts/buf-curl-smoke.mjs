@@ -37,17 +37,32 @@ console.log(`buf curl: every rpc answered as expected over ${PROTOCOLS.join(" an
 async function callEveryRpc(baseUrl, protocol) {
   const session_id = `buf-curl-${protocol}`;
   const play = { session_id, tool_name: "local_play_music" };
-  const handlerCall = { success: true, action: "CALL_HANDLER", resultJson: { func_name: "mcp_handler_play_music", args: "稻香" } };
+  const handlerCall = {
+    success: true,
+    action: "CALL_HANDLER",
+    resultJson: { func_name: "mcp_handler_play_music", args: "稻香" },
+  };
   const checks = [
-    ["BindSession", { session_id, device_id: "AA:BB:CC:DD:EE:FF", client_id: "client-1" }, { success: true, created: true, message: "session bound" }],
+    [
+      "BindSession",
+      { session_id, device_id: "AA:BB:CC:DD:EE:FF", client_id: "client-1" },
+      { success: true, created: true, message: "session bound" },
+    ],
     ["GetSession", { session_id }, { session: { sessionId: session_id, deviceId: "AA:BB:CC:DD:EE:FF", hasToken: false } }],
     ["GetTools", { session_id }, { sources: [{ source: "local", status: "ok" }] }],
     ["ExecuteTool", { ...play, arguments_json: { song_name: "稻香" } }, handlerCall],
     ["ExecuteTool", { ...play, arguments: { song_name: "稻香" } }, handlerCall],
-    ["ExecuteTool", { session_id, tool_name: "local_exit", arguments_json: {} }, { success: false, action: "ERROR", error: { code: "invalid_arguments" } }],
+    [
+      "ExecuteTool",
+      { session_id, tool_name: "local_exit", arguments_json: {} },
+      { success: false, action: "ERROR", error: { code: "invalid_arguments" } },
+    ],
     [
       "HandleXiaoZhiMessage",
-      { session_id, message_json: { type: "mcp", payload: { jsonrpc: "2.0", method: "notifications/state_changed", params: {} } } },
+      {
+        session_id,
+        message_json: { type: "mcp", payload: { jsonrpc: "2.0", method: "notifications/state_changed", params: {} } },
+      },
       { success: true, result: "notification notifications/state_changed recorded" },
     ],
     ["ListServers", { session_id }, { servers: [] }],
@@ -113,6 +128,7 @@ function startService(port, persistTo) {
     };
     const onOutput = (chunk) => {
       log += chunk;
+      // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes (ESC [ … m) wrangler prints
       const ready = log.replace(/\x1b\[[0-9;]*m/g, "").match(/Ready on (http:\/\/[\w.:]+)/);
       if (ready) {
         clearTimeout(timer);

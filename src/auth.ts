@@ -83,9 +83,7 @@ function parseKeys(raw: string): Record<string, string> {
 }
 
 async function digestKeys(keys: Record<string, string>): Promise<KeyEntry[]> {
-  return Promise.all(
-    Object.entries(keys).map(async ([key, tenant]) => ({ digest: await sha256(key), tenant })),
-  );
+  return Promise.all(Object.entries(keys).map(async ([key, tenant]) => ({ digest: await sha256(key), tenant })));
 }
 
 async function sha256(text: string): Promise<ArrayBuffer> {

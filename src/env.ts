@@ -1,6 +1,6 @@
 /**
  * @module env
- * The Worker's bindings, vars and secrets (see wrangler.jsonc and the README's configuration table).
+ * The Worker's bindings, vars and secrets (see wrangler.toml and the README's configuration table).
  */
 import type { SessionObject } from "../durable-objects/session";
 import type { ServiceConfig } from "./config/schema";

@@ -135,7 +135,10 @@ describe("the device's tool list", () => {
       input_schema: { type: "object", properties: { level: { type: "integer", default: 1 } }, required: [] },
     });
     const volume = tools.find((t: { name: string }) => t.name === "self_audio_speaker_set_volume");
-    expect(volume.input_schema).toMatchObject({ properties: { volume: { type: "integer", minimum: 0, maximum: 100 } }, required: ["volume"] });
+    expect(volume.input_schema).toMatchObject({
+      properties: { volume: { type: "integer", minimum: 0, maximum: 100 } },
+      required: ["volume"],
+    });
 
     const ids = device.received.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -219,7 +222,10 @@ describe("replacing and closing the relay", () => {
     // A tool the LLM may still hold answers as unavailable, not as an unknown tool.
     const late = await executeTool("close-1", "self_audio_speaker_set_volume", { volume: 5 });
     expect(late.body).toMatchObject({ success: false, error: { code: "device_unavailable" } });
-    expect((await api("/api/v1/mcp/sessions/close-1")).body.device).toMatchObject({ relay: "closed", tools_status: "unavailable" });
+    expect((await api("/api/v1/mcp/sessions/close-1")).body.device).toMatchObject({
+      relay: "closed",
+      tools_status: "unavailable",
+    });
 
     const again = new DeviceSimulator();
     await openRelay("close-1", again);
@@ -246,7 +252,10 @@ describe("replacing and closing the relay", () => {
   it("a relay opened after unbinding and binding again never shares the old relay's generation", async () => {
     // The old socket's close can arrive late; were the generations equal, it would end the new relay.
     const generation = () =>
-      runInDurableObject(stub("close-3"), (_i, state) => state.storage.sql.exec<{ relay: number }>("SELECT relay FROM device_link").one().relay);
+      runInDurableObject(
+        stub("close-3"),
+        (_i, state) => state.storage.sql.exec<{ relay: number }>("SELECT relay FROM device_link").one().relay,
+      );
     await bindSession("close-3");
     await openRelay("close-3", new DeviceSimulator());
     await untilDeviceReady("close-3");
@@ -289,7 +298,9 @@ describe("eviction and hibernation", () => {
     });
     await evictDurableObject(stub("evict-1"));
     // A new instance: memory is gone, storage and the hibernated relay remain.
-    expect(await runInDurableObject(stub("evict-1"), (instance) => (instance as unknown as { marker?: string }).marker)).toBeUndefined();
+    expect(
+      await runInDurableObject(stub("evict-1"), (instance) => (instance as unknown as { marker?: string }).marker),
+    ).toBeUndefined();
 
     const listing = await deviceListing("evict-1");
     expect(listing.report).toMatchObject({ status: "ok", tool_count: 5 });
@@ -345,8 +356,9 @@ describe("the vision token", () => {
     const renewed = (renewal?.params as { capabilities: { vision: { url: string; token: string } } }).capabilities.vision;
     expect(renewed.url).toBe(VISION_URL);
     expect(await verifyHs256(renewed.token, SECRET)).toMatchObject({ device_id: "AA:BB:CC:DD:EE:FF" });
-    const nextRefresh = await runInDurableObject(stub("token-1"), (_instance, state) =>
-      state.storage.sql.exec<{ refresh_at: number }>("SELECT refresh_at FROM device_link").one().refresh_at,
+    const nextRefresh = await runInDurableObject(
+      stub("token-1"),
+      (_instance, state) => state.storage.sql.exec<{ refresh_at: number }>("SELECT refresh_at FROM device_link").one().refresh_at,
     );
     expect(nextRefresh).toBeGreaterThan(Date.now());
     expect(after.tools).toEqual(before.tools);

@@ -93,7 +93,11 @@ export class DeviceSimulator {
     switch (payload.method) {
       case "initialize":
         this.#initialize(params);
-        this.#reply(id, { protocolVersion: "2024-11-05", capabilities: { tools: {} }, serverInfo: { name: "sim-board", version: "2.0.0" } });
+        this.#reply(id, {
+          protocolVersion: "2024-11-05",
+          capabilities: { tools: {} },
+          serverInfo: { name: "sim-board", version: "2.0.0" },
+        });
         return;
       case "tools/list":
         this.#listTools(id, typeof params?.cursor === "string" ? params.cursor : "", params?.withUserTools === true);
@@ -214,7 +218,8 @@ export class DeviceSimulator {
     return [
       {
         name: "self.get_device_status",
-        description: "Provides the real-time information of the device, including the current status of the audio speaker, screen, battery, network, etc.",
+        description:
+          "Provides the real-time information of the device, including the current status of the audio speaker, screen, battery, network, etc.",
         run: () => ({
           audio_speaker: { volume: this.volume },
           screen: { brightness: this.brightness, theme: this.theme },
@@ -224,7 +229,8 @@ export class DeviceSimulator {
       },
       {
         name: "self.audio_speaker.set_volume",
-        description: "Set the volume of the audio speaker. If the current volume is unknown, you must call `self.get_device_status` tool first and then call this tool.",
+        description:
+          "Set the volume of the audio speaker. If the current volume is unknown, you must call `self.get_device_status` tool first and then call this tool.",
         properties: { volume: { type: "integer", minimum: 0, maximum: 100 } },
         run: ({ volume }) => {
           this.volume = volume as number;
@@ -290,8 +296,15 @@ export function paddedTool(n: number, descriptionBytes = 700): SimTool {
 export async function verifyHs256(token: string, secret: string): Promise<Record<string, unknown> | undefined> {
   const [header, claims, signature] = token.split(".");
   if (!header || !claims || !signature) return undefined;
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-  const valid = await crypto.subtle.verify("HMAC", key, base64urlDecode(signature), new TextEncoder().encode(`${header}.${claims}`));
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "verify",
+  ]);
+  const valid = await crypto.subtle.verify(
+    "HMAC",
+    key,
+    base64urlDecode(signature),
+    new TextEncoder().encode(`${header}.${claims}`),
+  );
   if (!valid) return undefined;
   const decoded = JSON.parse(new TextDecoder().decode(base64urlDecode(header)));
   if (decoded.alg !== "HS256") return undefined;

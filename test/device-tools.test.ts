@@ -102,8 +102,14 @@ describe("device errors", () => {
     device.holdCalls = true;
     const pending = executeTool("errors-3", "self_get_device_status");
     const [id] = await until(() => (device.heldCallIds().length === 1 ? device.heldCallIds() : undefined), "the call");
-    relay.ws.send(JSON.stringify({ type: "mcp", payload: { jsonrpc: "2.0", id, error: { code: -32601, message: "Tool not found" } } }));
-    expect((await pending).body.error).toEqual({ code: "tool_error", message: "Tool not found", details: { device_code: -32601 } });
+    relay.ws.send(
+      JSON.stringify({ type: "mcp", payload: { jsonrpc: "2.0", id, error: { code: -32601, message: "Tool not found" } } }),
+    );
+    expect((await pending).body.error).toEqual({
+      code: "tool_error",
+      message: "Tool not found",
+      details: { device_code: -32601 },
+    });
   });
 });
 

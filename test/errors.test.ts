@@ -85,7 +85,9 @@ describe("request bodies", () => {
     await bindSession("err-keep", { device_id: "original", token: "t" });
     await api("/api/v1/mcp/sessions/err-keep/bind", { body: { device_id: "changed", client_id: 7 } });
     await api("/api/v1/mcp/sessions/err-keep/bind", { body: '{"device_id": "changed"' });
-    await api("/api/v1/mcp/sessions/err-keep/bind", { body: { device_id: "changed", client_id: "c", token: "y".repeat(70_000) } });
+    await api("/api/v1/mcp/sessions/err-keep/bind", {
+      body: { device_id: "changed", client_id: "c", token: "y".repeat(70_000) },
+    });
     const res = await api("/api/v1/mcp/sessions/err-keep");
     expect(res.body).toMatchObject({ device_id: "original", has_token: true });
   });

@@ -38,8 +38,22 @@ describe("MCP server configuration", () => {
     };
     expect(servers({ MCP_SERVERS: JSON.stringify(pasted) })).toEqual([
       { kind: "stdio", name: "Home Assistant", command: "mcp-proxy", args: ["http://ha.local/mcp_server/sse"] },
-      { kind: "http", name: "sse-mcp-server", url: "http://localhost:8080/sse", transport: "auto", headers: { Authorization: "Bearer T" }, timeout_ms: undefined },
-      { kind: "http", name: "streamable-http-mcp-server", url: "http://localhost:9200/mcp", transport: "streamable-http", headers: {}, timeout_ms: 12_000 },
+      {
+        kind: "http",
+        name: "sse-mcp-server",
+        url: "http://localhost:8080/sse",
+        transport: "auto",
+        headers: { Authorization: "Bearer T" },
+        timeout_ms: undefined,
+      },
+      {
+        kind: "http",
+        name: "streamable-http-mcp-server",
+        url: "http://localhost:9200/mcp",
+        transport: "streamable-http",
+        headers: {},
+        timeout_ms: 12_000,
+      },
     ]);
   });
 
@@ -52,7 +66,10 @@ describe("MCP server configuration", () => {
   });
 
   it("transport `http` is Streamable HTTP; a disabled entry is kept as disabled and not validated", () => {
-    const raw = withServers({ a: { url: "https://a.example.com/mcp", transport: "http" }, b: { url: "${NOPE}", enabled: false } });
+    const raw = withServers({
+      a: { url: "https://a.example.com/mcp", transport: "http" },
+      b: { url: "${NOPE}", enabled: false },
+    });
     expect(servers({}, raw)).toMatchObject([
       { name: "a", transport: "streamable-http" },
       { name: "b", kind: "disabled" },
@@ -72,7 +89,9 @@ describe("MCP server configuration", () => {
   });
 
   it("a missing variable without default names the server, the field and the variable", () => {
-    const raw = withServers({ weather: { url: "https://w.example.com/mcp", headers: { Authorization: "Bearer ${WEATHER_KEY}" } } });
+    const raw = withServers({
+      weather: { url: "https://w.example.com/mcp", headers: { Authorization: "Bearer ${WEATHER_KEY}" } },
+    });
     const result = problem({}, raw);
     expect(result.message).toContain('server "weather" uses ${WEATHER_KEY}, which is not set');
     expect(result.details).toEqual([
@@ -114,7 +133,9 @@ describe("MCP server configuration", () => {
 
   it("MCP_SERVERS that is not JSON, or not the document shape, is an error naming MCP_SERVERS", () => {
     // The parser's reason quotes the text near the error; a token written there must not be repeated.
-    const leaky = problem({ MCP_SERVERS: '{"mcpServers":{"w":{"url":"https://x/mcp","headers":{"Authorization":Bearer sk-secret-123}}}}' });
+    const leaky = problem({
+      MCP_SERVERS: '{"mcpServers":{"w":{"url":"https://x/mcp","headers":{"Authorization":Bearer sk-secret-123}}}}',
+    });
     expect(leaky.message).toContain("MCP_SERVERS is not valid JSON");
     expect(JSON.stringify(leaky)).not.toContain("Bearer sk-");
     expect(problem({ MCP_SERVERS: "{mcpServers:" }).details).toEqual([
@@ -131,7 +152,10 @@ describe("MCP server configuration", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ApiError);
       expect((error as ApiError).status).toBe(503);
-      expect((error as ApiError).toBody().error).toMatchObject({ code: "config_invalid", message: expect.stringContaining("MISSING_HOST") });
+      expect((error as ApiError).toBody().error).toMatchObject({
+        code: "config_invalid",
+        message: expect.stringContaining("MISSING_HOST"),
+      });
     }
   });
 

@@ -46,7 +46,10 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     const fresh = (await api("/api/v1/mcp/servers?session_id=evicted")).body.servers.find((s: any) => s.name === "restartable");
     expect(fresh).toMatchObject({ status: "idle", last_latency_ms: null });
     const before = await flaky.stats();
-    expect((await call("evicted", "mcp_restartable_echo", { message: "after" })).body).toMatchObject({ success: true, result: "Echo: after" });
+    expect((await call("evicted", "mcp_restartable_echo", { message: "after" })).body).toMatchObject({
+      success: true,
+      result: "Echo: after",
+    });
     expect((await flaky.stats()).initialize).toBe(before.initialize);
     // An SSE session lives as long as its stream, which the reset ended: one new session is opened
     // (transport auto first offers it Streamable HTTP again, which this server refuses).
@@ -106,8 +109,14 @@ describe("upstream connections", { timeout: 15_000 }, () => {
       await flaky.start();
     }
     // The restarted server knows none of the old sessions: the Streamable HTTP one is replaced by itself.
-    expect((await call("restart", "mcp_restartable_echo", { message: "back" })).body).toMatchObject({ success: true, result: "Echo: back" });
-    expect((await call("restart", "mcp_restartable_sse_echo", { message: "back" })).body).toMatchObject({ success: true, result: "Echo: back" });
+    expect((await call("restart", "mcp_restartable_echo", { message: "back" })).body).toMatchObject({
+      success: true,
+      result: "Echo: back",
+    });
+    expect((await call("restart", "mcp_restartable_sse_echo", { message: "back" })).body).toMatchObject({
+      success: true,
+      result: "Echo: back",
+    });
   });
 
   it("a call that finds its tool gone says so and refreshes the list", async () => {
@@ -116,7 +125,9 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     await flaky.addTool("ephemeral");
     // The watcher's connection hears list_changed and refreshes the shared cache.
     await eventually(
-      async () => Object.keys(await sourcesOf("gone-watcher")).length && (await api("/api/v1/mcp/tools?session_id=gone-watcher")).body.tools.map((t: any) => t.name),
+      async () =>
+        Object.keys(await sourcesOf("gone-watcher")).length &&
+        (await api("/api/v1/mcp/tools?session_id=gone-watcher")).body.tools.map((t: any) => t.name),
       (names) => Array.isArray(names) && names.includes("mcp_restartable_ephemeral"),
     );
     // A redeploy without the tool, which sends no notification to anyone.
@@ -127,7 +138,10 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     const listed = (await api("/api/v1/mcp/tools?session_id=gone-caller")).body.tools.map((t: any) => t.name);
     expect(listed).toContain("mcp_restartable_ephemeral");
     const res = await call("gone-caller", "mcp_restartable_ephemeral");
-    expect(res.body).toMatchObject({ success: false, error: { code: "tool_error", message: expect.stringContaining("no longer offers") } });
+    expect(res.body).toMatchObject({
+      success: false,
+      error: { code: "tool_error", message: expect.stringContaining("no longer offers") },
+    });
     const after = await eventually(
       async () => (await api("/api/v1/mcp/tools?session_id=gone-caller")).body.tools.map((t: any) => t.name) as string[],
       (names) => !names.includes("mcp_restartable_ephemeral"),
@@ -145,13 +159,19 @@ describe("upstream connections", { timeout: 15_000 }, () => {
         expect(res.body.error.code).toBe("upstream_unavailable");
         res = await call("breaker", "mcp_restartable_echo", { message: "x" });
       }
-      expect(res.body).toMatchObject({ success: false, error: { code: "upstream_unavailable", message: expect.stringContaining("fail fast") } });
+      expect(res.body).toMatchObject({
+        success: false,
+        error: { code: "upstream_unavailable", message: expect.stringContaining("fail fast") },
+      });
       const refused = (await flaky.stats()).refused;
       expect((await call("breaker", "mcp_restartable_echo", { message: "x" })).body.error.message).toContain("fail fast");
       expect((await flaky.stats()).refused).toBe(refused);
       const state = (await api("/api/v1/mcp/servers?session_id=breaker")).body.servers.find((s: any) => s.name === "restartable");
       expect(state.breaker).toMatchObject({ state: "open", consecutive_failures: 5, retry_at: expect.any(String) });
-      expect((await sourcesOf("breaker")).restartable).toMatchObject({ status: "unavailable", error: expect.stringContaining("fail fast") });
+      expect((await sourcesOf("breaker")).restartable).toMatchObject({
+        status: "unavailable",
+        error: expect.stringContaining("fail fast"),
+      });
     } finally {
       await flaky.start();
     }

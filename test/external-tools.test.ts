@@ -113,7 +113,10 @@ describe("calling external tools", () => {
   it("a server's configured timeout applies when the request sets none", async () => {
     await bindSession("call-server-timeout");
     const slow = await call("call-server-timeout", "mcp_slow_server_trigger-long-running-operation", { duration: 5, steps: 1 });
-    expect(slow.body).toMatchObject({ success: false, error: { code: "upstream_timeout", message: expect.stringContaining("500 ms") } });
+    expect(slow.body).toMatchObject({
+      success: false,
+      error: { code: "upstream_timeout", message: expect.stringContaining("500 ms") },
+    });
   });
 
   it("unbinding the session cancels its pending calls", async () => {
@@ -173,7 +176,11 @@ describe("GET /api/v1/mcp/servers", () => {
     expect(state.everything.last_latency_ms).toEqual(expect.any(Number));
     expect(state.everything.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     expect(state.restartable_sse).toMatchObject({ transport: "auto" });
-    expect(state.amap).toMatchObject({ status: "unsupported", transport: "stdio", last_error: expect.stringContaining("bridge") });
+    expect(state.amap).toMatchObject({
+      status: "unsupported",
+      transport: "stdio",
+      last_error: expect.stringContaining("bridge"),
+    });
     expect(state.switched_off).toMatchObject({ status: "disabled", transport: null, url: null });
   });
 

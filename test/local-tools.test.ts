@@ -104,7 +104,12 @@ describe("results", () => {
     expect(byName.body.result.args).toEqual({ agent_name: "客服" });
 
     const neither = await execute(SESSION, "local_switch_agent", {});
-    expect(neither.body).toEqual({ success: true, action: "req_llm", result: "切换智能体需要提供智能体ID或名称", response: null });
+    expect(neither.body).toEqual({
+      success: true,
+      action: "req_llm",
+      result: "切换智能体需要提供智能体ID或名称",
+      response: null,
+    });
   });
 });
 

@@ -26,10 +26,17 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
   const id = (name: string) => `${name}-${protocol}`;
 
   it("unauthenticated: no API key, or an unknown one, with REST's messages", async () => {
-    const missing = await rpcError(rpcClient(protocol, { key: null }).getTools({ sessionId: "x" }), Code.Unauthenticated, "unauthorized");
+    const missing = await rpcError(
+      rpcClient(protocol, { key: null }).getTools({ sessionId: "x" }),
+      Code.Unauthenticated,
+      "unauthorized",
+    );
     expect(missing.rawMessage).toBe("missing API key: send `Authorization: Bearer <key>`");
     expect(missing.metadata.get("WWW-Authenticate")).toBe("Bearer");
-    const unknown = await rpcError(rpcClient(protocol, { key: "not-a-key-at-all" }).getTools({ sessionId: "x" }), Code.Unauthenticated);
+    const unknown = await rpcError(
+      rpcClient(protocol, { key: "not-a-key-at-all" }).getTools({ sessionId: "x" }),
+      Code.Unauthenticated,
+    );
     expect(unknown.rawMessage).toBe("invalid API key");
   });
 
@@ -51,7 +58,12 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
 
     const bind = { device_id: "AA:BB:CC:DD:EE:FF", client_id: "", vision_url: "ftp://gw.example.com/vision" };
     const bindErr = await rpcError(
-      client.bindSession({ sessionId: id("bad-bind"), deviceId: bind.device_id, clientId: bind.client_id, visionUrl: bind.vision_url }),
+      client.bindSession({
+        sessionId: id("bad-bind"),
+        deviceId: bind.device_id,
+        clientId: bind.client_id,
+        visionUrl: bind.vision_url,
+      }),
       Code.InvalidArgument,
     );
     const restBind = await api(`/api/v1/mcp/sessions/${id("bad-bind")}/bind`, { body: bind });
@@ -165,7 +177,10 @@ describe("RPC paths next to REST's routing", () => {
   });
 
   it("native gRPC is refused with 415: Cloudflare's edge converts it to gRPC-Web in production", async () => {
-    const res = await post("/mcp.MCPService/GetTools", { "Content-Type": "application/grpc", Authorization: "Bearer test-key-tenant-a" });
+    const res = await post("/mcp.MCPService/GetTools", {
+      "Content-Type": "application/grpc",
+      Authorization: "Bearer test-key-tenant-a",
+    });
     expect(res.status).toBe(415);
   });
 

@@ -6,13 +6,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { ListValueSchema, timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  ActionType,
-  type ExecuteToolResponse,
-  type Session,
-  type SourceReport,
-  type Tool,
-} from "../src/gen/mcp/service_pb";
+import { ActionType, type ExecuteToolResponse, type Session, type SourceReport, type Tool } from "../src/gen/mcp/service_pb";
 import { api, bindSession } from "./helpers";
 import { PROTOCOLS, rpcClient, rpcError } from "./rpc-client";
 
@@ -67,7 +61,8 @@ const asRest = {
         ? {
             method: s.device.lastNotification.method,
             params: s.device.lastNotification.params ?? null,
-            received_at: s.device.lastNotification.receivedAt && timestampDate(s.device.lastNotification.receivedAt).toISOString(),
+            received_at:
+              s.device.lastNotification.receivedAt && timestampDate(s.device.lastNotification.receivedAt).toISOString(),
           }
         : null,
     },
@@ -260,7 +255,10 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
     expect(rest.status).toBe(400);
     expect(err.rawMessage).toContain("payload.id");
     expect(rest.body.error.message).toContain("payload.id");
-    await rpcError(client.handleXiaoZhiMessage({ sessionId: id("unbound-frame"), messageJson: notificationFrame() }), Code.NotFound);
+    await rpcError(
+      client.handleXiaoZhiMessage({ sessionId: id("unbound-frame"), messageJson: notificationFrame() }),
+      Code.NotFound,
+    );
   });
 });
 

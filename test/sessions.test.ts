@@ -38,7 +38,12 @@ describe("bind", () => {
 
     const read = await api("/api/v1/mcp/sessions/bind-2");
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ device_id: "11:22:33:44:55:66", client_id: "client-2", has_token: false, vision_url: null });
+    expect(read.body).toMatchObject({
+      device_id: "11:22:33:44:55:66",
+      client_id: "client-2",
+      has_token: false,
+      vision_url: null,
+    });
   });
 
   it("keeps exactly one binding row however often it is bound", async () => {
@@ -87,7 +92,9 @@ describe("read and unbind", () => {
     expect((await api("/api/v1/mcp/tools?session_id=unbind-1")).status).toBe(404);
     expect((await execute("unbind-1", "local_get_time")).status).toBe(404);
     const stored = await runInDurableObject(sessionStub(env, "tenant-a", "unbind-1"), async (_i, state) => ({
-      tables: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      tables: state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray(),
       alarm: await state.storage.getAlarm(),
     }));
     expect(stored).toEqual({ tables: [], alarm: null });
@@ -139,7 +146,9 @@ describe("durability", () => {
   it("looking up an unknown session writes nothing", async () => {
     await api("/api/v1/mcp/sessions/ghost");
     const tables = await runInDurableObject(sessionStub(env, "tenant-a", "ghost"), (_i, state) =>
-      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray(),
     );
     expect(tables).toEqual([]);
   });
@@ -198,7 +207,8 @@ describe("idle expiry", () => {
     expect((await execute("expire-4", "no_such_tool")).status).toBe(404);
     const lastUsed = await runInDurableObject(
       stub,
-      (_i, state) => state.storage.sql.exec<{ last_used_at: number }>("SELECT last_used_at FROM session_binding").one().last_used_at,
+      (_i, state) =>
+        state.storage.sql.exec<{ last_used_at: number }>("SELECT last_used_at FROM session_binding").one().last_used_at,
     );
     expect(lastUsed).toBe(stale);
   });

@@ -18,9 +18,7 @@ import { McpServersDocument } from "./mcp-servers";
 import { ServiceConfig } from "./schema";
 import { isJsonObject, substituteServerVars, type VarSource } from "./substitute";
 
-export type ConfigResult =
-  | { ok: true; config: ServiceConfig }
-  | { ok: false; message: string; details: unknown };
+export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; message: string; details: unknown };
 
 /** The Worker's env as config loading reads it: the named vars, and any other var for substitution. */
 export type ConfigEnv = Pick<Env, "SESSION_IDLE_TTL_SECONDS" | "MCP_SERVERS"> & VarSource;
@@ -123,7 +121,13 @@ function applyMcpServersVar(env: ConfigEnv, raw: Record<string, unknown>): Step 
     const where = position === undefined ? "" : ` (at character ${position})`;
     return {
       ok: false,
-      issues: [{ field: "MCP_SERVERS", rule: "invalid_json", message: `MCP_SERVERS is not valid JSON${where}: expected {"mcpServers": {...}}` }],
+      issues: [
+        {
+          field: "MCP_SERVERS",
+          rule: "invalid_json",
+          message: `MCP_SERVERS is not valid JSON${where}: expected {"mcpServers": {...}}`,
+        },
+      ],
     };
   }
   const parsed = McpServersDocument.safeParse(json);

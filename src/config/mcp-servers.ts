@@ -82,18 +82,16 @@ export function isStdioEntry(entry: Record<string, unknown>): boolean {
 const ServerName = z.string().min(1, "server names must not be empty").max(64, "server names are at most 64 characters");
 
 /** `mcpServers`: each entry validated against the schema its kind calls for, errors reported under its name. */
-export const McpServers = z
-  .record(ServerName, z.record(z.string(), z.unknown()))
-  .transform((entries, ctx) => {
-    const servers: McpServerConfig[] = [];
-    for (const [name, entry] of Object.entries(entries)) {
-      const schema = entry.enabled === false ? DisabledServerEntry : isStdioEntry(entry) ? StdioServerEntry : HttpServerEntry;
-      const parsed = schema.safeParse(entry);
-      if (parsed.success) servers.push({ ...parsed.data, name });
-      else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] });
-    }
-    return servers;
-  });
+export const McpServers = z.record(ServerName, z.record(z.string(), z.unknown())).transform((entries, ctx) => {
+  const servers: McpServerConfig[] = [];
+  for (const [name, entry] of Object.entries(entries)) {
+    const schema = entry.enabled === false ? DisabledServerEntry : isStdioEntry(entry) ? StdioServerEntry : HttpServerEntry;
+    const parsed = schema.safeParse(entry);
+    if (parsed.success) servers.push({ ...parsed.data, name });
+    else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] });
+  }
+  return servers;
+});
 
 /**
  * What the `MCP_SERVERS` var holds: the same document as `.mcp_server_settings.json`. A top-level `des`

@@ -11,9 +11,7 @@ const MIN_IDLE_TTL_SECONDS = 60;
 const MAX_IDLE_TTL_SECONDS = 30 * 24 * 3600;
 
 /** A local tool's switch, with an optional description that replaces the built-in one. */
-const LocalToolToggle = z
-  .object({ enabled: z.boolean(), description: z.string().min(1).optional() })
-  .strict();
+const LocalToolToggle = z.object({ enabled: z.boolean(), description: z.string().min(1).optional() }).strict();
 
 /** The local tools by their name without the `local_` prefix; a tool left out is disabled. */
 export const LocalToolsConfig = z
@@ -84,9 +82,19 @@ export const ExternalConfig = z
      * Durable Object awake. A Streamable HTTP session is kept and resumed by the next call without `initialize`;
      * an SSE session ends with its stream.
      */
-    idle_close_seconds: z.number().int().min(1).max(24 * 3600).default(120),
+    idle_close_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600)
+      .default(120),
     /** A server's tool list is fresh this long; older lists are served while a refresh runs. */
-    tool_cache_ttl_seconds: z.number().int().min(1).max(24 * 3600).default(300),
+    tool_cache_ttl_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600)
+      .default(300),
     breaker: z
       .object({
         /** Consecutive failures that open a server's circuit: calls then fail fast. */

@@ -18,8 +18,7 @@ const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}/g;
 export type VarSource = Readonly<Record<string, unknown>>;
 
 export type SubstitutionResult =
-  | { ok: true; servers: Record<string, unknown>; varsRead: string[] }
-  | { ok: false; issues: FieldIssue[]; varsRead: string[] };
+  { ok: true; servers: Record<string, unknown>; varsRead: string[] } | { ok: false; issues: FieldIssue[]; varsRead: string[] };
 
 /** Fills the placeholders of every enabled HTTP entry of `servers` (the raw `mcpServers` object). */
 export function substituteServerVars(servers: Record<string, unknown>, vars: VarSource): SubstitutionResult {

@@ -58,7 +58,10 @@ export function deviceErrorResult(error: DeviceRpcError): ExecutionResult {
  */
 export function fromCallToolResult(toolName: string, answer: CallToolResult): ExecutionResult {
   const content = answer.content ?? [];
-  const text = content.map(describeContent).filter((part) => part !== "").join("\n");
+  const text = content
+    .map(describeContent)
+    .filter((part) => part !== "")
+    .join("\n");
   if (answer.isError) {
     return executionError("tool_error", text || `${toolName} reported an error without a message`, { content });
   }

@@ -38,9 +38,15 @@ describe("idle upstream connections", { timeout: 15_000 }, () => {
     await evictDurableObject(stub("idle-http"));
 
     const before = await host.stats();
-    expect((await call("idle-http", "mcp_timers_echo", "resumed")).body).toMatchObject({ success: true, result: "Echo: resumed" });
+    expect((await call("idle-http", "mcp_timers_echo", "resumed")).body).toMatchObject({
+      success: true,
+      result: "Echo: resumed",
+    });
     // Closed again once idle, and resumed again, still speaking the protocol version negotiated at initialize.
-    await eventually(() => serverState("idle-http", "timers"), (state) => state?.status === "idle");
+    await eventually(
+      () => serverState("idle-http", "timers"),
+      (state) => state?.status === "idle",
+    );
     expect((await call("idle-http", "mcp_timers_echo", "again")).body).toMatchObject({ success: true, result: "Echo: again" });
     const after = await host.stats();
     expect(after.initialize).toBe(before.initialize);

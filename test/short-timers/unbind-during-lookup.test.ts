@@ -10,19 +10,23 @@ import { eventually, upstream } from "../upstreams/control";
 
 const host = upstream("short_timers");
 
-it("an execute whose tool lookup is still waiting when the session is unbound answers session_not_found", { timeout: 20_000 }, async () => {
-  const before = (await host.stats()).open_streams;
-  await host.holdSseStart(1_500);
-  try {
-    await bindSession("race");
-    const pending = execute("race", "local_get_time");
-    // The lookup is waiting once the upstream has been asked for its stream.
-    await eventually(host.stats, (stats) => stats.open_streams > before);
-    expect((await api("/api/v1/mcp/sessions/race", { method: "DELETE" })).status).toBe(200);
-    const res = await pending;
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe("session_not_found");
-  } finally {
-    await host.holdSseStart("now");
-  }
-});
+it(
+  "an execute whose tool lookup is still waiting when the session is unbound answers session_not_found",
+  { timeout: 20_000 },
+  async () => {
+    const before = (await host.stats()).open_streams;
+    await host.holdSseStart(1_500);
+    try {
+      await bindSession("race");
+      const pending = execute("race", "local_get_time");
+      // The lookup is waiting once the upstream has been asked for its stream.
+      await eventually(host.stats, (stats) => stats.open_streams > before);
+      expect((await api("/api/v1/mcp/sessions/race", { method: "DELETE" })).status).toBe(200);
+      const res = await pending;
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe("session_not_found");
+    } finally {
+      await host.holdSseStart("now");
+    }
+  },
+);

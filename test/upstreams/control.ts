@@ -6,7 +6,6 @@ import { inject } from "vitest";
 import type { UpstreamHostName } from "./servers";
 import type { UpstreamStats } from "./stats";
 
-
 export function upstream(name: UpstreamHostName) {
   const base = `${inject("upstreams").control}/upstreams/${name}`;
   const post = async (path: string, method = "POST") => {

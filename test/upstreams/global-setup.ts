@@ -12,7 +12,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { type SseStart, UpstreamHost } from "./host";
-import { UPSTREAM_HOSTS, type UpstreamHostName, type Upstreams } from "./servers";
+import { UPSTREAM_HOSTS, type UpstreamHostName } from "./servers";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const hosts = new Map<string, UpstreamHost>();

@@ -25,7 +25,6 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createServer as createEverything } from "@modelcontextprotocol/server-everything/dist/server/index.js";
 import type { UpstreamStats } from "./stats.ts";
 
-
 /** How a new SSE stream starts: at once, after this many milliseconds, or never (headers only). */
 export type SseStart = "now" | number | "never";
 
@@ -43,7 +42,15 @@ export class UpstreamHost {
   #running = true;
   #sseStart: SseStart = "now";
   #openStreams = 0;
-  #stats: UpstreamStats = { initialize: 0, methods: {}, refused: 0, running: true, last_headers: {}, terminated: 0, open_streams: 0 };
+  #stats: UpstreamStats = {
+    initialize: 0,
+    methods: {},
+    refused: 0,
+    running: true,
+    last_headers: {},
+    terminated: 0,
+    open_streams: 0,
+  };
 
   readonly #options: { requiredToken?: string };
 
@@ -156,7 +163,11 @@ export class UpstreamHost {
     }
     // What the package's launcher answers to an id it does not know (after a restart, for instance).
     res.writeHead(400, { "Content-Type": "application/json" }).end(
-      JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" }, id: null }),
+      JSON.stringify({
+        jsonrpc: "2.0",
+        error: { code: -32000, message: "Bad Request: No valid session ID provided" },
+        id: null,
+      }),
     );
   }
 

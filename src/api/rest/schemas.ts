@@ -37,7 +37,11 @@ export const BindRequest = z
   .object({
     device_id: Text(128).openapi({ example: "AA:BB:CC:DD:EE:FF" }),
     client_id: Text(128).openapi({ example: "5f0c3e2a-9d1b-4c55-8a61-0d2f7e9b1c34" }),
-    vision_url: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ example: "https://gateway.example.com/api/vision" }),
+    vision_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional()
+      .openapi({ example: "https://gateway.example.com/api/vision" }),
     token: Text(4096).optional().openapi({ description: "Secret the device's vision JWT is signed with; never returned" }),
   })
   .strict()
@@ -46,7 +50,10 @@ export const BindRequest = z
 export const ExecuteRequest = z
   .object({
     session_id: SessionId,
-    arguments: z.record(z.string(), z.unknown()).default({}).openapi({ example: { song_name: "稻香" } }),
+    arguments: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ example: { song_name: "稻香" } }),
     device_id: Text(128).optional(),
     timeout_ms: z
       .number()
@@ -121,9 +128,7 @@ export const ExecutionResult = z
       .array(z.unknown())
       .optional()
       .openapi({ description: "External tools: the full MCP content when it held more than text (images, audio, resources)" }),
-    error: z
-      .object({ code: z.string(), message: z.string(), details: z.unknown().optional() })
-      .optional(),
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).optional(),
   })
   .openapi("ExecutionResult");
 
@@ -152,7 +157,9 @@ export const SessionView = z
     tools: z
       .object({ count: z.number().int(), sources: z.array(SourceReport) })
       .optional()
-      .openapi({ description: "Every source's tools as listed now: in GET, not in bind's answer (bind does not wait on the sources)" }),
+      .openapi({
+        description: "Every source's tools as listed now: in GET, not in bind's answer (bind does not wait on the sources)",
+      }),
     device: DeviceView,
   })
   .openapi("Session");
@@ -188,7 +195,9 @@ export const ErrorResponse = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: "invalid_request" }),
-      message: z.string().openapi({ example: "invalid request body: device_id: Invalid input: expected string, received number" }),
+      message: z
+        .string()
+        .openapi({ example: "invalid request body: device_id: Invalid input: expected string, received number" }),
       details: z.unknown().optional(),
     }),
   })

@@ -20,6 +20,7 @@ export const kCaller = createContextKey<Caller | undefined>(undefined, { descrip
 /** The caller of an RPC; only a wiring bug leaves it unset. */
 export function caller(ctx: HandlerContext): Caller {
   const value = ctx.values.get(kCaller);
-  if (!value) throw new ConnectError("internal error", Code.Internal, undefined, undefined, new Error("no caller on the context"));
+  if (!value)
+    throw new ConnectError("internal error", Code.Internal, undefined, undefined, new Error("no caller on the context"));
   return value;
 }

@@ -44,7 +44,10 @@ export function connectCode(code: ErrorCode): Code {
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof ApiError) {
-    const detail = { code: err.code, details: err.details === undefined ? undefined : fromJson(ValueSchema, jsonValue(err.details)) };
+    const detail = {
+      code: err.code,
+      details: err.details === undefined ? undefined : fromJson(ValueSchema, jsonValue(err.details)),
+    };
     // The error's headers (`WWW-Authenticate` on a 401) go out as the call's metadata.
     return new ConnectError(err.message, connectCode(err.code), err.headers, [{ desc: ErrorDetailSchema, value: detail }]);
   }

@@ -35,13 +35,17 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
   async handleXiaoZhiMessage(req, ctx) {
     const { session_id, frame } = deviceFrameInput(req);
     const { env, tenant } = caller(ctx);
-    return frameReceiptMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).handleDeviceFrame(frame))));
+    return frameReceiptMessage(
+      unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).handleDeviceFrame(frame))),
+    );
   },
 
   async getSession(req, ctx) {
     const { session_id } = sessionInput(req);
     const { env, tenant } = caller(ctx);
-    return { session: sessionMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).describe()))) };
+    return {
+      session: sessionMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).describe()))),
+    };
   },
 
   async listServers(req, ctx) {

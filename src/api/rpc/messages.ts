@@ -73,7 +73,11 @@ export function executionMessage(result: ExecutionResult): MessageInitShape<type
   if (result.content) message.contentJson = fromJson(ListValueSchema, jsonValue(result.content));
   if (result.error) {
     const { code, message: text, details } = result.error;
-    message.error = { code, message: text, details: details === undefined ? undefined : fromJson(ValueSchema, jsonValue(details)) };
+    message.error = {
+      code,
+      message: text,
+      details: details === undefined ? undefined : fromJson(ValueSchema, jsonValue(details)),
+    };
   }
   return message;
 }

@@ -21,12 +21,7 @@
  */
 import packageJson from "../../../package.json";
 import { DeviceTool, type DeviceMessage, ToolsListPage, encodeRequest } from "./frames";
-import {
-  type DeviceLink,
-  type DeviceLinkState,
-  type DeviceStore,
-  HandshakeStep,
-} from "./store";
+import { type DeviceLink, type DeviceLinkState, type DeviceStore, HandshakeStep } from "./store";
 import { signVisionToken } from "./vision-token";
 
 /** The MCP revision the firmware implements. */
@@ -61,8 +56,7 @@ export interface FrameReceipt {
 
 /** The device's tools as they can be listed now. */
 export type DeviceListing =
-  | { status: "ok"; tools: DeviceTool[] }
-  | { status: "incomplete" | "unavailable"; tools: []; error: string };
+  { status: "ok"; tools: DeviceTool[] } | { status: "incomplete" | "unavailable"; tools: []; error: string };
 
 interface PendingCall {
   relay: number;
@@ -272,7 +266,10 @@ export class DevicePeer {
     const handshake = state.handshake;
     if (handshake === null) return { status: "unavailable", reason: "the device's tools have not been listed" };
     if (Date.now() - handshake.startedAt > HANDSHAKE_TIMEOUT_MS) {
-      return { status: "unavailable", reason: `the device has not answered ${handshake.step} within ${HANDSHAKE_TIMEOUT_MS / 1000} s` };
+      return {
+        status: "unavailable",
+        reason: `the device has not answered ${handshake.step} within ${HANDSHAKE_TIMEOUT_MS / 1000} s`,
+      };
     }
     const where = handshake.step === HandshakeStep.initialize ? "initialize" : `tools/list page ${handshake.pages}`;
     return { status: "incomplete", reason: `the device's tools are being listed (waiting for ${where})` };

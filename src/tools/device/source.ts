@@ -21,7 +21,12 @@ export class DeviceToolSource implements ToolSource {
 
   async listTools(): Promise<SourceListing[]> {
     const listing = this.peer.listing();
-    const report: SourceListing = { source: "device", kind: "device", status: listing.status, tools: listing.tools.map(toDescriptor) };
+    const report: SourceListing = {
+      source: "device",
+      kind: "device",
+      status: listing.status,
+      tools: listing.tools.map(toDescriptor),
+    };
     if (listing.status !== "ok") report.error = listing.error;
     return [report];
   }

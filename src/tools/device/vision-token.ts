@@ -21,13 +21,9 @@ export async function signVisionToken(secret: string, deviceId: string, now: num
   const header = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
   const claims = base64url(JSON.stringify({ device_id: deviceId, exp, iat }));
   const signingInput = `${header}.${claims}`;
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(signingInput));
   return { token: `${signingInput}.${base64url(new Uint8Array(signature))}`, expiresAt: exp * 1000 };
 }

@@ -75,8 +75,7 @@ export interface ConnectionOptions {
 
 /** How a request ended: its value, or why not. `cancelled` means the caller's signal, not the server. */
 export type RequestOutcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; failure: Exclude<UpstreamFailure, "stale_session"> | "cancelled"; message: string };
+  { ok: true; value: T } | { ok: false; failure: Exclude<UpstreamFailure, "stale_session"> | "cancelled"; message: string };
 
 export interface RequestLimits {
   /** The caller's signal (the session's lifetime): aborting it cancels the request upstream too. */
@@ -122,7 +121,10 @@ export class UpstreamConnection {
    * Runs one request on the connection, connecting first when needed, within `limits.timeoutMs` (connecting
    * included). Never throws: failures are outcomes.
    */
-  async request<T>(run: (client: Client, options: RequestOptions) => Promise<T>, limits: RequestLimits): Promise<RequestOutcome<T>> {
+  async request<T>(
+    run: (client: Client, options: RequestOptions) => Promise<T>,
+    limits: RequestLimits,
+  ): Promise<RequestOutcome<T>> {
     if (this.#state === ConnectionState.closed) return { ok: false, failure: "unavailable", message: "connection closed" };
     this.#inFlight++;
     const deadline = timeoutSignal(limits.timeoutMs);
@@ -174,7 +176,8 @@ export class UpstreamConnection {
         this.#lastError = null;
         return { ok: true, value };
       } catch (error) {
-        if (limits.signal?.aborted) return { ok: false, failure: "cancelled", message: `cancelled: ${reasonText(limits.signal)}` };
+        if (limits.signal?.aborted)
+          return { ok: false, failure: "cancelled", message: `cancelled: ${reasonText(limits.signal)}` };
         const failure = deadline.aborted ? UpstreamFailure.timeout : classifyUpstreamError(error, hadSession);
         if (failure === UpstreamFailure.stale_session && attempt === 1) {
           // The server forgot our session (it restarted): start a new one and send the request again.

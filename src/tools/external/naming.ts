@@ -68,7 +68,6 @@ export function toolKey(ref: UpstreamToolRef): string {
   return JSON.stringify([ref.server, ref.tool]);
 }
 
-
 /** Names over the limit are cut and end in the tool's hash, so two long names cut alike still differ. */
 function fit(name: string, ref: UpstreamToolRef): string {
   return name.length <= MAX_TOOL_NAME_LENGTH ? name : withHash(name, ref);
@@ -77,7 +76,6 @@ function fit(name: string, ref: UpstreamToolRef): string {
 function withHash(name: string, ref: UpstreamToolRef): string {
   return `${name.slice(0, MAX_TOOL_NAME_LENGTH - HASH_SUFFIX_LENGTH)}_${fnv1a(toolKey(ref))}`;
 }
-
 
 /** FNV-1a, 32 bits, as 8 hex digits: short, stable across isolates, no async crypto needed. */
 function fnv1a(text: string): string {

@@ -29,7 +29,13 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { type CachedToolList, readToolList, toolCacheKey, type UpstreamTool, writeToolList } from "../../cache/tool-cache";
-import type { HttpServerConfig, McpServerConfig, StdioServerConfig, TransportSetting, UpstreamTransport } from "../../config/mcp-servers";
+import type {
+  HttpServerConfig,
+  McpServerConfig,
+  StdioServerConfig,
+  TransportSetting,
+  UpstreamTransport,
+} from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import { executionError, fromCallToolResult } from "../result";
 import type { CallOptions, ExecutionResult, SourceListing, ToolDescriptor, ToolSource } from "../types";
@@ -137,7 +143,10 @@ export class ExternalToolSource implements ToolSource {
     if (!slot) return executionError("upstream_unavailable", `server "${tool.server}" is not configured any more`);
     if (!slot.breaker.tryAcquire()) return executionError("upstream_unavailable", circuitOpenMessage(slot));
     const { settings } = this.#options;
-    const timeoutMs = Math.min(options.timeoutMs ?? slot.config.timeout_ms ?? settings.call_timeout_ms, settings.max_call_timeout_ms);
+    const timeoutMs = Math.min(
+      options.timeoutMs ?? slot.config.timeout_ms ?? settings.call_timeout_ms,
+      settings.max_call_timeout_ms,
+    );
     const outcome = await slot.connection.request(
       async (client, requestOptions) =>
         // Parsed again only to narrow the SDK's declared type (it also allows the pre-2024 `toolResult` shape).
@@ -274,7 +283,8 @@ export class ExternalToolSource implements ToolSource {
   /** Whether the server's tools can be listed now, bringing its list up to date as the rules above say. */
   async #listingState(slot: Slot): Promise<{ status: SourceListing["status"]; error?: string }> {
     const breaker = slot.breaker.view();
-    if (breaker.state === "open" && slot.breaker.retryInMs() > 0) return { status: "unavailable", error: circuitOpenMessage(slot) };
+    if (breaker.state === "open" && slot.breaker.retryInMs() > 0)
+      return { status: "unavailable", error: circuitOpenMessage(slot) };
     if (slot.failedAt !== null) {
       // Checked again in the background: every call lists first, and must not wait on a server known down.
       if (Date.now() - slot.failedAt >= RECHECK_FAILED_SERVER_AFTER_MS) this.#refreshInBackground(slot);
@@ -293,7 +303,9 @@ export class ExternalToolSource implements ToolSource {
 
   #fromRefresh(outcome: RefreshOutcome): { status: SourceListing["status"]; error?: string } {
     if (!outcome.ok) return { status: "unavailable", error: outcome.message };
-    return outcome.catalog.complete ? { status: "ok" } : { status: "incomplete", error: `more than ${MAX_LIST_PAGES} pages of tools` };
+    return outcome.catalog.complete
+      ? { status: "ok" }
+      : { status: "incomplete", error: `more than ${MAX_LIST_PAGES} pages of tools` };
   }
 
   #isStale(catalog: Catalog, slot: Slot): boolean {

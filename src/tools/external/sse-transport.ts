@@ -78,7 +78,8 @@ export class SseClientTransport implements Transport {
       signal: this.#abort.signal,
     });
     const text = await response.text();
-    if (!response.ok) throw new SseTransportError(response.status, `POST ${this.#endpoint.pathname} answered ${response.status}: ${text}`);
+    if (!response.ok)
+      throw new SseTransportError(response.status, `POST ${this.#endpoint.pathname} answered ${response.status}: ${text}`);
   }
 
   async close(): Promise<void> {

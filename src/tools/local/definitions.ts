@@ -50,8 +50,7 @@ const playMusic: LocalTool = {
   key: "play_music",
   available: () => true,
   description: () => "用户想听歌、播放音乐或让你唱歌时调用。没有指定歌曲时 song_name 传 random。",
-  schema: () =>
-    z.object({ song_name: z.string().min(1).describe("歌曲名，例如 稻香；未指定时为 random") }),
+  schema: () => z.object({ song_name: z.string().min(1).describe("歌曲名，例如 稻香；未指定时为 random") }),
   run: (args) => callHandler("mcp_handler_play_music", args.song_name),
 };
 
@@ -60,19 +59,31 @@ const changeVoice: LocalTool = {
   available: (config) => config.voices.length > 0,
   description: (config) =>
     `用户想更换说话的声音或音色时调用。可选音色：${config.voices
-      .map((v) => `${v.name}(${[v.display_name, v.gender].filter(Boolean).join("-")})${v.description ? `：${v.description}` : ""}`)
+      .map(
+        (v) => `${v.name}(${[v.display_name, v.gender].filter(Boolean).join("-")})${v.description ? `：${v.description}` : ""}`,
+      )
       .join("；")}`,
   schema: (config) =>
-    z.object({ voice: namesEnum(config.voices.map((v) => v.name), "音色名称，取可选音色括号前的部分") }),
+    z.object({
+      voice: namesEnum(
+        config.voices.map((v) => v.name),
+        "音色名称，取可选音色括号前的部分",
+      ),
+    }),
   run: (args) => callHandler("mcp_handler_change_voice", args.voice),
 };
 
 const changeRole: LocalTool = {
   key: "change_role",
   available: (config) => config.roles.length > 0,
-  description: (config) =>
-    `用户想让你换一个角色、性格或名字时调用。可选角色：${config.roles.map((r) => r.name).join("、")}`,
-  schema: (config) => z.object({ role: namesEnum(config.roles.map((r) => r.name), "新的角色名称") }),
+  description: (config) => `用户想让你换一个角色、性格或名字时调用。可选角色：${config.roles.map((r) => r.name).join("、")}`,
+  schema: (config) =>
+    z.object({
+      role: namesEnum(
+        config.roles.map((r) => r.name),
+        "新的角色名称",
+      ),
+    }),
   run: (args, { config }) => {
     const role = config.roles.find((r) => r.name === args.role);
     return callHandler("mcp_handler_change_role", { role: args.role, prompt: role?.prompt ?? "" });
@@ -122,6 +133,10 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 /** `当前时间是 2026-11-24 15点04分05秒，今天是Tuesday。` in the configured zone. */
 export function describeTime(now: Date, timeZone: string): string {
-  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(now).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
   return `当前时间是 ${parts.year}-${parts.month}-${parts.day} ${parts.hour}点${parts.minute}分${parts.second}秒，今天是${parts.weekday}。`;
 }

@@ -45,7 +45,12 @@ function catalogFor(config: ServiceConfig): Catalog {
 
 function inputSchema(schema: z.ZodObject): ToolDescriptor["input_schema"] {
   const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
-  return { ...json, type: "object", properties: (json.properties as Record<string, unknown>) ?? {}, required: (json.required as string[]) ?? [] };
+  return {
+    ...json,
+    type: "object",
+    properties: (json.properties as Record<string, unknown>) ?? {},
+    required: (json.required as string[]) ?? [],
+  };
 }
 
 export class LocalToolSource implements ToolSource {

@@ -1,0 +1,36 @@
+// Lint rules: typescript-eslint's type-aware recommended set, with the promise and exhaustiveness checks a
+// Worker needs (an un-awaited promise is work the runtime may drop). Formatting is Prettier's job.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", ".wrangler/", "src/gen/", "bench/.tmp/", "worker-configuration.d.ts"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        project: ["./tsconfig.json", "./bench/tsconfig.json", "./test/upstreams/tsconfig.json"],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // Off: a method that implements a Promise-returning interface (ToolSource.listTools, Transport.close, the
+      // Durable Object's handlers) is async without awaiting, so that what it throws becomes a rejection.
+      "@typescript-eslint/require-await": "off",
+    },
+  },
+  {
+    files: ["**/*.mjs", "**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { console: "readonly", process: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URL: "readonly" },
+    },
+  },
+);
