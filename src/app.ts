@@ -9,6 +9,7 @@ import type { Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
+import { registerDocs } from "./api/rest/docs";
 import { registerRestRoutes } from "./api/rest/routes";
 import { HealthResponse } from "./api/rest/schemas";
 import { connectApp } from "./api/rpc/connect-adapter";
@@ -46,9 +47,30 @@ const withConfig = (): MiddlewareHandler<AppEnv> =>
 const healthRoute = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
   tags: ["service"],
   summary: "Liveness, with the version (no auth)",
-  responses: { 200: { description: "The service is up", content: { "application/json": { schema: HealthResponse } } } },
+  description:
+    "Answers while the Worker runs. `degraded` with `config: invalid` when the configuration is invalid: the API " +
+    "then answers 503 `config_invalid` with the details, which this unauthenticated route does not show.",
+  security: [],
+  responses: {
+    200: {
+      description: "The service is up",
+      content: {
+        "application/json": {
+          schema: HealthResponse,
+          examples: {
+            ok: { summary: "Ready", value: { status: "ok", service: SERVICE_NAME, version: SERVICE_VERSION, config: "ok" } },
+            degraded: {
+              summary: "The configuration is invalid",
+              value: { status: "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config: "invalid" },
+            },
+          },
+        },
+      },
+    },
+  },
 });
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -81,15 +103,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }),
   );
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "XiaoZhi MCP Service API",
-      version: SERVICE_VERSION,
-      description: "Tools for XiaoZhi voice-assistant gateways: local, external MCP servers and the device's own.",
-    },
-  });
+  registerDocs(app, SERVICE_VERSION);
 
   answerWrongMethods(app);
   app.notFound((c) => new ApiError("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`).toResponse());

@@ -367,18 +367,6 @@ describe("the vision token", () => {
   });
 });
 
-describe("the API document", () => {
-  it("describes the relay and the messages route", async () => {
-    const doc = await api("/openapi.json", { key: null });
-    expect(doc.status).toBe(200);
-    const relay = doc.body.paths["/api/v1/mcp/sessions/{sessionId}/relay"].get;
-    expect(Object.keys(relay.responses)).toEqual(expect.arrayContaining(["101", "404", "426"]));
-    const messages = doc.body.paths["/api/v1/mcp/sessions/{sessionId}/messages"].post;
-    expect(messages.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/DeviceFrame" });
-    expect(doc.body.components.schemas.Session.properties).toHaveProperty("device");
-  });
-});
-
 describe("POST .../messages", () => {
   it("validates the frame and needs a bound session", async () => {
     await bindSession("msg-1");

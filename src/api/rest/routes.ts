@@ -7,12 +7,25 @@ import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { bindSession, sessionStub, unbindSession, unwrap } from "../../sessions";
+import { errorResponses } from "./error-responses";
+import {
+  type Examples,
+  bindRequests,
+  bindResponses,
+  deviceFrames,
+  executeRequests,
+  executionResults,
+  messageResponses,
+  serverLists,
+  sessionViews,
+  toolLists,
+  unbindResponses,
+} from "./examples";
 import { jsonBody } from "./json-body";
 import {
   BindRequest,
   BindResponse,
   DeviceFrame,
-  ErrorResponse,
   ExecuteRequest,
   ExecutionResult,
   MessageResponse,
@@ -26,32 +39,17 @@ import {
   UnbindResponse,
 } from "./schemas";
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: "Malformed JSON, a wrong type, a missing or unknown field (the message names it)",
-  401: "Missing or invalid API key",
-  404: "Unknown session or tool",
-  409: "device_id differs from the session's bound device",
-  413: "Body larger than the configured limit",
-  415: "Body is not JSON",
-  426: "The relay needs a WebSocket upgrade (Upgrade: websocket)",
-  503: "No API keys configured, or the service configuration is invalid",
-};
+/** Every `/api` route: the API key and the configuration are checked first, and anything unexpected is a 500. */
+const API = ["unauthorized", "not_configured", "config_invalid", "internal"] as const;
+/** The routes that take a JSON body: the body guard (json-body.ts), then the schema. */
+const BODY = ["unsupported_media_type", "payload_too_large", "invalid_json", "invalid_request"] as const;
 
-function errors(...statuses: Array<keyof typeof ERROR_DESCRIPTIONS>) {
-  return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      { description: ERROR_DESCRIPTIONS[status] ?? "Error", content: { "application/json": { schema: ErrorResponse } } },
-    ]),
-  );
+function json<T extends z.ZodType>(schema: T, description: string, examples: Examples<T>) {
+  return { description, content: { "application/json": { schema, examples } } };
 }
 
-function json<T extends z.ZodType>(schema: T, description: string) {
-  return { description, content: { "application/json": { schema } } };
-}
-
-function jsonRequest<T extends z.ZodType>(schema: T) {
-  return { content: { "application/json": { schema } }, required: true };
+function jsonRequest<T extends z.ZodType>(schema: T, examples: Examples<T>) {
+  return { content: { "application/json": { schema, examples } }, required: true };
 }
 
 const common = { security: [{ bearerAuth: [] }] };
@@ -60,52 +58,84 @@ export const bindRoute = createRoute({
   ...common,
   method: "post",
   path: "/api/v1/mcp/sessions/{sessionId}/bind",
+  operationId: "bindSession",
   tags: ["sessions"],
   summary: "Bind a session (idempotent: binding again updates it)",
-  request: { params: SessionPathParams, body: jsonRequest(BindRequest) },
-  responses: { 200: json(BindResponse, "The session as bound"), ...errors(400, 401, 413, 415, 503) },
+  description:
+    "Binds the gateway's session to a device, before any tool is listed or executed. The answer comes at once: " +
+    "the session lists its tools in the background, so it has no `tools` (GET the session for them). " +
+    "`token` is kept to sign the device's vision token and is never returned (`has_token` says whether there is one).",
+  request: { params: SessionPathParams, body: jsonRequest(BindRequest, bindRequests) },
+  responses: { 200: json(BindResponse, "The session as bound", bindResponses), ...errorResponses(...API, ...BODY) },
 });
 
 export const getSessionRoute = createRoute({
   ...common,
   method: "get",
   path: "/api/v1/mcp/sessions/{sessionId}",
+  operationId: "getSession",
   tags: ["sessions"],
   summary: "The session's binding (without its token) and what it knows",
+  description:
+    "The binding, its timestamps, every source's tools as listed now, and the device relay's state " +
+    "(including the latest notification the device sent). Reading it counts as using the session.",
   request: { params: SessionPathParams },
-  responses: { 200: json(SessionView, "The session"), ...errors(400, 401, 404, 503) },
+  responses: {
+    200: json(SessionView, "The session", sessionViews),
+    ...errorResponses(...API, "invalid_request", "session_not_found"),
+  },
 });
 
 export const unbindRoute = createRoute({
   ...common,
   method: "delete",
   path: "/api/v1/mcp/sessions/{sessionId}",
+  operationId: "unbindSession",
   tags: ["sessions"],
   summary: "Unbind: forget the session and everything it holds",
+  description:
+    "Closes the device relay (code 4001), cancels the calls still running (`cancelled`) and deletes the session's " +
+    "storage. Binding the same id again starts afresh.",
   request: { params: SessionPathParams },
-  responses: { 200: json(UnbindResponse, "The session is gone"), ...errors(400, 401, 404, 503) },
+  responses: {
+    200: json(UnbindResponse, "The session is gone", unbindResponses),
+    ...errorResponses(...API, "invalid_request", "session_not_found"),
+  },
 });
 
 export const listToolsRoute = createRoute({
   ...common,
   method: "get",
   path: "/api/v1/mcp/tools",
+  operationId: "listTools",
   tags: ["tools"],
   summary: "The tools of a session, from every source",
+  description:
+    "One list merged from the local tools, the configured external MCP servers and the device, with each " +
+    "source's status. A source that cannot answer contributes no tools and says why; the list never fails for it.",
   request: { query: ToolsQuery },
-  responses: { 200: json(ToolsResponse, "The tools, and how each source answered"), ...errors(400, 401, 404, 503) },
+  responses: {
+    200: json(ToolsResponse, "The tools, and how each source answered", toolLists),
+    ...errorResponses(...API, "invalid_request", "session_not_found"),
+  },
 });
 
 export const executeRoute = createRoute({
   ...common,
   method: "post",
   path: "/api/v1/mcp/tools/{toolName}/execute",
+  operationId: "executeTool",
   tags: ["tools"],
   summary: "Execute a tool; a failed execution is a 200 with success false",
-  request: { params: ToolPathParams, body: jsonRequest(ExecuteRequest) },
+  description:
+    "Runs the session's tool with the arguments, brought first to the types its input schema declares. " +
+    "`action` tells the gateway what to do with the result (`req_llm`, `call_handler`, `response`); a tool that " +
+    "fails answers 200 with `success: false` and an `error` for the LLM. `device_id`, when given, must be the " +
+    "session's device.",
+  request: { params: ToolPathParams, body: jsonRequest(ExecuteRequest, executeRequests) },
   responses: {
-    200: json(ExecutionResult, "The execution result"),
-    ...errors(400, 401, 404, 409, 413, 415, 503),
+    200: json(ExecutionResult, "The execution result", executionResults),
+    ...errorResponses(...API, ...BODY, "session_not_found", "tool_not_found", "device_mismatch"),
   },
 });
 
@@ -113,6 +143,7 @@ export const relayRoute = createRoute({
   ...common,
   method: "get",
   path: "/api/v1/mcp/sessions/{sessionId}/relay",
+  operationId: "openRelay",
   tags: ["device"],
   summary: "Open the device relay (WebSocket): pipe the device's MCP frames both ways",
   description:
@@ -123,7 +154,7 @@ export const relayRoute = createRoute({
   request: { params: SessionPathParams },
   responses: {
     101: { description: "Switching Protocols: the relay is open and the service sends `initialize`" },
-    ...errors(400, 401, 404, 426, 503),
+    ...errorResponses(...API, "invalid_request", "session_not_found", "upgrade_required"),
   },
 });
 
@@ -131,20 +162,34 @@ export const messagesRoute = createRoute({
   ...common,
   method: "post",
   path: "/api/v1/mcp/sessions/{sessionId}/messages",
+  operationId: "postDeviceMessage",
   tags: ["device"],
   summary: "Deliver one frame from the device over HTTP instead of the relay (HandleXiaoZhiMessage)",
-  request: { params: SessionPathParams, body: jsonRequest(DeviceFrame) },
-  responses: { 200: json(MessageResponse, "The frame was taken"), ...errors(400, 401, 404, 413, 415, 503) },
+  description:
+    "For gateways that receive the device's replies elsewhere: the frame is taken as if it came on the relay " +
+    "(a reply answers its call, a notification is recorded). Requests to the device still go out on the relay.",
+  request: { params: SessionPathParams, body: jsonRequest(DeviceFrame, deviceFrames) },
+  responses: {
+    200: json(MessageResponse, "The frame was taken", messageResponses),
+    ...errorResponses(...API, ...BODY, "session_not_found"),
+  },
 });
 
 export const listServersRoute = createRoute({
   ...common,
   method: "get",
   path: "/api/v1/mcp/servers",
+  operationId: "listServers",
   tags: ["tools"],
   summary: "The configured external MCP servers as a session sees them: state, transport, tools, last error, breaker",
+  description:
+    "Every configured server, disabled and unsupported (stdio) ones included, with this session's connection " +
+    "to it: `idle` until a call or a listing needs it.",
   request: { query: ServersQuery },
-  responses: { 200: json(ServersResponse, "Every configured server"), ...errors(400, 401, 404, 503) },
+  responses: {
+    200: json(ServersResponse, "Every configured server", serverLists),
+    ...errorResponses(...API, "invalid_request", "session_not_found"),
+  },
 });
 
 export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {

@@ -1,0 +1,91 @@
+/**
+ * @module api/rest/error-responses
+ * The error responses of an operation in `/openapi.json`, from the codes it can answer: one response per HTTP
+ * status (each code's status is its `ErrorStatus`), whose body is the `Error` schema with `code` narrowed to
+ * exactly that status's codes, described and illustrated code by code.
+ */
+import { z } from "@hono/zod-openapi";
+import type { ErrorBody, ErrorCode } from "../../errors";
+import { ErrorStatus } from "../../errors";
+import { ErrorResponse } from "./schemas";
+
+type Documented = { when: string } & Omit<ErrorBody["error"], "code">;
+
+/** When each code is answered, with a message (and details) as the service sends them. */
+const ERROR_CODES: Record<ErrorCode, Documented> = {
+  invalid_json: {
+    when: "the body is not JSON (the message has the parser's reason)",
+    message: "request body is not valid JSON: Expected property name or '}' in JSON at position 1 (line 1 column 2)",
+  },
+  invalid_request: {
+    when: "a wrong type, a missing or an unknown field; `details` lists `{field, rule, message}`",
+    message: "invalid request body: device_id: Invalid input: expected string, received number",
+    details: [{ field: "device_id", rule: "invalid_type", message: "Invalid input: expected string, received number" }],
+  },
+  unauthorized: { when: "no `Authorization: Bearer` key, or an unknown one", message: "invalid API key" },
+  not_found: { when: "no such route", message: "no route GET /api/v1/mcp/nothing" },
+  session_not_found: {
+    when: "the session is not bound (or has expired)",
+    message: "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)",
+  },
+  tool_not_found: { when: "the session offers no tool of that name", message: 'no tool named "local_fly" in this session' },
+  method_not_allowed: {
+    when: "a known path, a wrong method (`Allow` lists the right ones)",
+    message: "POST is not allowed on /health; use GET, HEAD",
+  },
+  device_mismatch: {
+    when: "`device_id` is not the device bound to the session",
+    message: 'device_id "11:22:33:44:55:66" is not the device bound to this session',
+  },
+  payload_too_large: {
+    when: "the body is over `limits.max_body_bytes` (64 KiB by default)",
+    message: "request body exceeds 65536 bytes",
+    details: { limit_bytes: 65536 },
+  },
+  unsupported_media_type: {
+    when: "the body is sent without `Content-Type: application/json`",
+    message: 'request body must be JSON: send Content-Type: application/json (got "text/plain")',
+  },
+  upgrade_required: {
+    when: "the relay was requested without `Upgrade: websocket`",
+    message: "the relay is a WebSocket: send Upgrade: websocket",
+  },
+  internal: { when: "an unexpected failure (logged; the message says no more)", message: "internal error" },
+  not_configured: {
+    when: "no API keys are configured",
+    message:
+      'no API keys are configured: set the API_KEYS secret to a JSON object {"<key>": "<tenant>"} (wrangler secret put API_KEYS)',
+  },
+  config_invalid: {
+    when: "the API keys or the service configuration are invalid (the message names what is wrong)",
+    message: 'API_KEYS is not valid JSON: expected {"<key>": "<tenant>"}',
+  },
+};
+
+/** A 401 says which scheme to use. */
+const CHALLENGE = { "WWW-Authenticate": { description: "`Bearer`", schema: { type: "string" as const } } };
+
+/**
+ * The error responses of an operation that can answer `codes`, keyed by status.
+ * @example errorResponses("session_not_found", "tool_not_found") // { 404: { description, headers, content } }
+ */
+export function errorResponses(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ErrorStatus[code], [...(byStatus.get(ErrorStatus[code]) ?? []), code]);
+  return Object.fromEntries([...byStatus].map(([status, group]) => [status, errorResponse(group)]));
+}
+
+function errorResponse(codes: ErrorCode[]) {
+  const schema = ErrorResponse.extend({ error: ErrorResponse.shape.error.extend({ code: z.enum(codes) }) });
+  const examples = Object.fromEntries(
+    codes.map((code) => {
+      const { when, ...body } = ERROR_CODES[code];
+      return [code, { summary: when, value: { error: { code, ...body } } }];
+    }),
+  );
+  return {
+    description: codes.map((code) => `\`${code}\`: ${ERROR_CODES[code].when}`).join("; "),
+    ...(codes.includes("unauthorized") ? { headers: CHALLENGE } : {}),
+    content: { "application/json": { schema, examples } },
+  };
+}
