@@ -1,6 +1,7 @@
 /**
  * The OpenAPI document is generated from the routes' own schemas: every route the app serves is in it, each
- * operation is named and described, each error response lists exactly its codes, and `/docs` renders it.
+ * operation is named and described, each error response lists exactly its codes, `/docs` renders it, and
+ * docs/openapi.json is the current render.
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -120,6 +121,11 @@ describe("/openapi.json", () => {
         for (const code of codes) expect(ErrorStatus[code as ErrorCode]).toBe(Number(status));
       }
     }
+  });
+
+  it("is the render checked in as docs/openapi.json (npx vitest run test/openapi.test.ts -u rewrites it)", async () => {
+    const { body } = await openApiDocument();
+    await expect(`${JSON.stringify(body, null, 2)}\n`).toMatchFileSnapshot("../docs/openapi.json");
   });
 });
 
