@@ -3,6 +3,7 @@
  * still a circle for the reader.
  *
  *   src/contract/            the API contract: imports nothing of ours
+ *   src/util/                shared leaves (JSON parsing, abort helpers): import nothing of ours
  *   src/config/, src/cache/  import the contract only (and each other's leaves)
  *   src/tools/*.ts           the shared tool model: never one source's folder
  *   src/tools/<source>/      one source each: never another source's folder
@@ -25,6 +26,13 @@ module.exports = {
       comment: "The API contract is the bottom layer: it imports no other module of the service.",
       from: { path: "^src/contract/" },
       to: { path: "^(src|durable-objects)/", pathNot: "^src/contract/" },
+    },
+    {
+      name: "util-is-a-leaf",
+      severity: "error",
+      comment: "src/util/ holds helpers every layer may import: it imports no other module of the service.",
+      from: { path: "^src/util/" },
+      to: { path: "^(src|durable-objects)/", pathNot: "^src/util/" },
     },
     {
       name: "shared-layers-stay-below",

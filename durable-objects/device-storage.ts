@@ -1,32 +1,36 @@
 /**
  * @module durable-objects/device-storage
  * The device peer's {@link DeviceStore} over the session's SQLite: the `device_link` row (DDL in
- * `session-storage.ts`). JSON columns are parsed with their zod schemas on every read, except the tool list,
+ * `session-schema.ts`). JSON columns are parsed with their zod schemas on every read, except the tool list,
  * which every listing and call reads: it is parsed again only when its text changed (SQLite stays the source of
  * truth), and handed out frozen so no caller can change the shared copy.
  *
  * The row is created by the first write, which only a bound session makes (a relay opening, a device frame);
- * reads of a session without it answer the defaults.
+ * reads of a session without it (or without the tables: never bound) answer the defaults.
  */
 import { z } from "zod";
 import { DeviceTool } from "../src/tools/device/frames";
 import { type DeviceLinkState, DeviceNotification, type DeviceStore, DeviceToolList, Handshake } from "../src/tools/device/store";
+import { parseJson } from "../src/util/json";
+import type { SessionSchema } from "./session-schema";
+import type { Sql } from "./sql";
 
 /** The largest id the firmware reads back intact (it uses cJSON's `valueint`). */
 const MAX_RPC_ID = 2_147_483_647;
 
-/** The `device_link` row as stored. */
-interface DeviceLinkRow {
-  next_rpc_id: number;
-  relay: number;
-  relay_opened_at: number | null;
-  handshake: string | null;
-  list_error: string | null;
-  refresh_at: number | null;
-  last_notification: string | null;
-  tool_list: string | null;
-  staged_tools: string;
-}
+/** The `device_link` row as stored (its JSON columns as text, parsed by the reads that need them). */
+const DeviceLinkRow = z.object({
+  next_rpc_id: z.number(),
+  relay: z.number(),
+  relay_opened_at: z.number().nullable(),
+  handshake: z.string().nullable(),
+  list_error: z.string().nullable(),
+  refresh_at: z.number().nullable(),
+  last_notification: z.string().nullable(),
+  tool_list: z.string().nullable(),
+  staged_tools: z.string(),
+});
+type DeviceLinkRow = z.infer<typeof DeviceLinkRow>;
 
 const EMPTY_STATE: DeviceLinkState = {
   relay: 0,
@@ -41,12 +45,15 @@ export class SqlDeviceStore implements DeviceStore {
   /** The last parse of the tool list, by the text it was parsed from. */
   #toolList: { text: string; value: DeviceToolList | null } | undefined;
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly schema: SessionSchema,
+  ) {}
 
   allocateId(): number {
     const id = this.#row()?.next_rpc_id ?? 1;
     this.#ensureRow();
-    this.sql.exec("UPDATE device_link SET next_rpc_id = ? WHERE id = 1", id >= MAX_RPC_ID ? 1 : id + 1);
+    this.sql.run("UPDATE device_link SET next_rpc_id = ? WHERE id = 1", id >= MAX_RPC_ID ? 1 : id + 1);
     return id;
   }
 
@@ -56,16 +63,16 @@ export class SqlDeviceStore implements DeviceStore {
     return {
       relay: row.relay,
       relayOpenedAt: row.relay_opened_at,
-      handshake: parseJson(row.handshake, Handshake),
+      handshake: parseColumn(row.handshake, Handshake),
       listError: row.list_error,
       refreshAt: row.refresh_at,
-      lastNotification: parseJson(row.last_notification, DeviceNotification),
+      lastNotification: parseColumn(row.last_notification, DeviceNotification),
     };
   }
 
   saveState(state: DeviceLinkState): void {
     this.#ensureRow();
-    this.sql.exec(
+    this.sql.run(
       `UPDATE device_link SET relay = ?, relay_opened_at = ?, handshake = ?, list_error = ?, refresh_at = ?, last_notification = ?
        WHERE id = 1`,
       state.relay,
@@ -80,55 +87,46 @@ export class SqlDeviceStore implements DeviceStore {
   toolList(): DeviceToolList | null {
     const text = this.#row()?.tool_list ?? null;
     if (text === null) return null;
-    if (this.#toolList?.text !== text) this.#toolList = { text, value: deepFreeze(parseJson(text, DeviceToolList)) };
+    if (this.#toolList?.text !== text) this.#toolList = { text, value: deepFreeze(parseColumn(text, DeviceToolList)) };
     return this.#toolList.value;
   }
 
   saveToolList(list: DeviceToolList): void {
     this.#ensureRow();
-    this.sql.exec("UPDATE device_link SET tool_list = ? WHERE id = 1", JSON.stringify(list));
+    this.sql.run("UPDATE device_link SET tool_list = ? WHERE id = 1", JSON.stringify(list));
   }
 
   stagedTools(): DeviceTool[] {
-    return parseJson(this.#row()?.staged_tools ?? null, StagedTools) ?? [];
+    return parseColumn(this.#row()?.staged_tools ?? null, StagedTools) ?? [];
   }
 
   saveStagedTools(tools: DeviceTool[]): void {
     this.#ensureRow();
-    this.sql.exec("UPDATE device_link SET staged_tools = ? WHERE id = 1", JSON.stringify(tools));
+    this.sql.run("UPDATE device_link SET staged_tools = ? WHERE id = 1", JSON.stringify(tools));
   }
 
   #row(): DeviceLinkRow | null {
-    const hasTable =
-      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_link'").toArray().length > 0;
-    if (!hasTable) return null;
-    const row = this.sql
-      .exec<Record<string, SqlStorageValue>>(
-        `SELECT next_rpc_id, relay, relay_opened_at, handshake, list_error, refresh_at, last_notification, tool_list, staged_tools
-         FROM device_link WHERE id = 1`,
-      )
-      .toArray()[0];
-    return row ? (row as unknown as DeviceLinkRow) : null;
+    if (!this.schema.exists()) return null;
+    return this.sql.first(
+      DeviceLinkRow,
+      `SELECT next_rpc_id, relay, relay_opened_at, handshake, list_error, refresh_at, last_notification, tool_list, staged_tools
+       FROM device_link WHERE id = 1`,
+    );
   }
 
   #ensureRow(): void {
-    this.sql.exec("INSERT OR IGNORE INTO device_link (id) VALUES (1)");
+    this.sql.run("INSERT OR IGNORE INTO device_link (id) VALUES (1)");
   }
 }
 
 const StagedTools = z.array(DeviceTool);
 
 /** A JSON column read back through its schema; a value that no longer parses counts as absent. */
-function parseJson<T>(text: string | null, schema: z.ZodType<T>): T | null {
+function parseColumn<T>(text: string | null, schema: z.ZodType<T>): T | null {
   if (text === null) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success ? parsed.data : null;
+  const json = parseJson(text);
+  const parsed = json.ok ? schema.safeParse(json.value) : undefined;
+  return parsed?.success ? parsed.data : null;
 }
 
 function deepFreeze<T>(value: T): T {

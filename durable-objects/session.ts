@@ -26,7 +26,6 @@ import { ApiError } from "../src/errors";
 import { type FrameParse, parseFrame, parseFrameText } from "../src/tools/device/frames";
 import { DevicePeer, type FrameReceipt, type InitializeInput } from "../src/tools/device/peer";
 import { DeviceToolSource } from "../src/tools/device/source";
-import type { UpstreamSessionStore } from "../src/tools/external/connection";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { ExternalToolSource, type ServerStatus } from "../src/tools/external/source";
 import { coerceArguments } from "../src/tools/coerce";
@@ -34,7 +33,7 @@ import { LocalToolSource } from "../src/tools/local/source";
 import { ToolRouter } from "../src/tools/router";
 import type { ExecutionResult, SessionContext } from "../src/tools/types";
 import { RelayCloseCode, RelaySockets, relayAutoResponse } from "./device-relay";
-import { SqlDeviceStore } from "./device-storage";
+import type { SqlDeviceStore } from "./device-storage";
 import type {
   BindCommand,
   BindOutcome,
@@ -45,17 +44,7 @@ import type {
   SessionView,
   ToolList,
 } from "./session-api";
-import {
-  type BindingRow,
-  deleteUpstreamSession,
-  ensureSchema,
-  readBinding,
-  readUpstreamSession,
-  readUpstreamSessions,
-  writeBinding,
-  writeLastUsed,
-  writeUpstreamSession,
-} from "./session-storage";
+import { type BindingRow, SessionStorage } from "./session-storage";
 
 /** How stale the stored `last_used_at` may get before a call writes it (and moves the alarm). */
 const LAST_USED_PERSIST_INTERVAL_MS = 60_000;
@@ -71,12 +60,14 @@ export class SessionObject extends DurableObject<Env> {
   #devicePeer: DevicePeer | undefined;
   /** The external servers' source (also in the router): its connections are closed when the session ends. */
   #external: ExternalToolSource | undefined;
+  readonly #storage: SessionStorage;
   readonly #deviceStore: SqlDeviceStore;
   readonly #relays: RelaySockets;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#deviceStore = new SqlDeviceStore(ctx.storage.sql);
+    this.#storage = new SessionStorage(ctx.storage);
+    this.#deviceStore = this.#storage.device;
     this.#relays = new RelaySockets(ctx);
     ctx.setWebSocketAutoResponse(relayAutoResponse());
   }
@@ -96,8 +87,7 @@ export class SessionObject extends DurableObject<Env> {
       updated_at: now,
       last_used_at: now,
     };
-    ensureSchema(this.ctx.storage.sql);
-    writeBinding(this.ctx.storage.sql, row);
+    this.#storage.writeBinding(row);
     this.#binding = row;
     await this.#armAlarm(row);
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
@@ -228,7 +218,7 @@ export class SessionObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const binding = this.#load();
     if (!binding) {
-      await this.ctx.storage.deleteAll();
+      await this.#storage.deleteAll();
       return;
     }
     const expiresAt = binding.last_used_at + idleTtlMs(this.#config());
@@ -244,11 +234,8 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   #load(): BindingRow | null {
-    if (this.#binding === undefined) {
-      this.#binding = readBinding(this.ctx.storage.sql);
-      // A session bound by an older version gets the newer tables before anything uses them.
-      if (this.#binding) ensureSchema(this.ctx.storage.sql);
-    }
+    // A session bound by an older version gets the newer tables before anything uses them (session-schema.ts).
+    if (this.#binding === undefined) this.#binding = this.#storage.readBinding();
     return this.#binding;
   }
 
@@ -281,13 +268,13 @@ export class SessionObject extends DurableObject<Env> {
     const now = Date.now();
     if (now - binding.last_used_at < LAST_USED_PERSIST_INTERVAL_MS) return;
     binding.last_used_at = now;
-    writeLastUsed(this.ctx.storage.sql, now);
+    this.#storage.writeLastUsed(now);
     await this.#armAlarm(binding);
   }
 
   async #forget(reason: string): Promise<void> {
     // Read before deleteAll: the upstream sessions are ended from storage, whether or not this object opened them.
-    const upstreamSessions = readUpstreamSessions(this.ctx.storage.sql);
+    const upstreamSessions = this.#storage.upstreamSessions.all();
     this.#lifetime.abort(new Error(reason));
     this.#relays.closeAll(RelayCloseCode.sessionEnded, reason);
     this.#lifetime = new AbortController();
@@ -296,7 +283,7 @@ export class SessionObject extends DurableObject<Env> {
     // Ending the upstream sessions waits on the upstreams: it does not hold up the caller.
     if (upstreamSessions.length > 0) this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions));
     await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
+    await this.#storage.deleteAll();
   }
 
   #config(): ServiceConfig {
@@ -312,7 +299,7 @@ export class SessionObject extends DurableObject<Env> {
       servers: config.mcpServers,
       settings: config.external,
       kv: this.env.TOOL_CACHE,
-      store: this.#upstreamSessions(),
+      store: this.#storage.upstreamSessions,
       waitUntil: (promise) => this.ctx.waitUntil(promise),
       onConnectionOpened: () => {
         const bound = this.#load();
@@ -321,24 +308,6 @@ export class SessionObject extends DurableObject<Env> {
     });
     this.#toolRouter = new ToolRouter([new LocalToolSource(config), this.#external, new DeviceToolSource(this.#peer(binding))]);
     return this.#toolRouter;
-  }
-
-  /** Upstream sessions in SQLite; nothing is written for a session that is not bound. */
-  #upstreamSessions(): UpstreamSessionStore {
-    const sql = this.ctx.storage.sql;
-    return {
-      load: (server) => readUpstreamSession(sql, server),
-      save: (server, session) => {
-        if (!this.#binding) return;
-        ensureSchema(sql);
-        writeUpstreamSession(sql, { server, ...session, updated_at: Date.now() });
-      },
-      clear: (server) => {
-        if (!this.#binding) return;
-        ensureSchema(sql);
-        deleteUpstreamSession(sql, server);
-      },
-    };
   }
 
   #peer(binding: BindingRow): DevicePeer {

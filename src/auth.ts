@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { parseJson } from "./util/json";
 
 const TenantName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "tenant names are 1-64 of A-Z a-z 0-9 _ . -");
 const ApiKeys = z.record(z.string().min(8, "API keys must be at least 8 characters"), TenantName);
@@ -64,13 +65,9 @@ function configuredKeys(raw: string | undefined): Promise<KeyEntry[]> {
 }
 
 function parseKeys(raw: string): Record<string, string> {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new ApiError("config_invalid", 'API_KEYS is not valid JSON: expected {"<key>": "<tenant>"}');
-  }
-  const parsed = ApiKeys.safeParse(json);
+  const json = parseJson(raw);
+  if (!json.ok) throw new ApiError("config_invalid", 'API_KEYS is not valid JSON: expected {"<key>": "<tenant>"}');
+  const parsed = ApiKeys.safeParse(json.value);
   if (!parsed.success) {
     // The keys themselves are secret: name only the rule that failed.
     const rules = [...new Set(parsed.error.issues.map((i) => i.message))].join("; ");

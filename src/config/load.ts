@@ -13,6 +13,7 @@ import checkedInConfig from "../../config/service.config.json";
 import { ApiError } from "../errors";
 import type { Env } from "../env";
 import type { FieldIssue } from "../validation";
+import { parseJson } from "../util/json";
 import { fieldIssues, summarizeIssues } from "../validation";
 import { McpServersDocument } from "./mcp-servers";
 import { ServiceConfig } from "./schema";
@@ -112,12 +113,10 @@ function applyIdleTtl(env: ConfigEnv, raw: Record<string, unknown>): Step {
 function applyMcpServersVar(env: ConfigEnv, raw: Record<string, unknown>): Step {
   const text = env.MCP_SERVERS;
   if (text === undefined || text.trim() === "") return { ok: true, raw };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
+  const json = parseJson(text);
+  if (!json.ok) {
     // Only where it broke: the parser's message quotes the text around it, which may hold a credential.
-    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    const position = /at position (\d+)/.exec(json.error)?.[1];
     const where = position === undefined ? "" : ` (at character ${position})`;
     return {
       ok: false,
@@ -130,7 +129,7 @@ function applyMcpServersVar(env: ConfigEnv, raw: Record<string, unknown>): Step 
       ],
     };
   }
-  const parsed = McpServersDocument.safeParse(json);
+  const parsed = McpServersDocument.safeParse(json.value);
   if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error, "MCP_SERVERS") };
   return { ok: true, raw: { ...raw, mcpServers: parsed.data.mcpServers } };
 }

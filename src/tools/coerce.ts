@@ -6,6 +6,7 @@
  * treated as missing). Values that cannot be converted are passed on unchanged, so the tool's own validation
  * error (`Missing valid argument: volume`, `invalid arguments for local_switch_agent: …`) reaches the LLM.
  */
+import { parseJson } from "../util/json";
 import type { JsonSchemaObject } from "./types";
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -61,11 +62,8 @@ function toBoolean(value: unknown): boolean | undefined {
 }
 
 function parseJsonOf(type: "object" | "array", text: string): unknown {
-  try {
-    const value: unknown = JSON.parse(text);
-    const isArray = Array.isArray(value);
-    return typeof value === "object" && value !== null && isArray === (type === "array") ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return undefined;
+  const { value } = parsed;
+  return typeof value === "object" && value !== null && Array.isArray(value) === (type === "array") ? value : undefined;
 }

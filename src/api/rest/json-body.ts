@@ -1,12 +1,13 @@
 /**
  * @module api/rest/json-body
  * Guards request bodies before validation: a JSON content type (else 415), a size limit (else 413, without
- * reading more than the limit), and well-formed JSON (else 400 naming the parse error). The checked text
- * becomes the request's body again, for the route's validator.
+ * reading more than the limit), and well-formed JSON (else 400 naming the parse error). The body is parsed
+ * here, once: the route's validator is handed this parse instead of parsing the text again.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
+import { parseJson } from "../../util/json";
 import { readBodyCapped } from "../read-body";
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -23,12 +24,12 @@ export const jsonBody = (): MiddlewareHandler<AppEnv> =>
     }
     const limit = c.var.config.limits.max_body_bytes;
     const text = new TextDecoder().decode(await readBodyCapped(c.req.raw, limit));
-    try {
-      JSON.parse(text);
-    } catch (err) {
-      throw new ApiError("invalid_json", `request body is not valid JSON: ${(err as Error).message}`);
-    }
-    // The stream is consumed: hand the checked text on to the route's validator.
+    const parsed = parseJson(text);
+    if (!parsed.ok) throw new ApiError("invalid_json", `request body is not valid JSON: ${parsed.error}`);
+    // The stream is consumed: the checked text becomes the request's body again, for whoever reads it later.
     c.req.raw = new Request(c.req.raw, { body: text });
+    // Hono (4.13) caches only the body's text and parses it again on every `c.req.json()`, which the route's
+    // validator calls: this request's `json()` answers with the value parsed above instead.
+    c.req.json = <T>() => Promise.resolve(parsed.value as T);
     await next();
   };

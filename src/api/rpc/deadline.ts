@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { MAX_CALL_TIMEOUT_MS } from "../../tools/types";
+import { raceAbort } from "../../util/abort";
 
 const DEADLINE_MESSAGE = "deadline exceeded: the call's deadline passed before the session answered";
 
@@ -19,18 +20,10 @@ export function toolTimeoutMs(ctx: HandlerContext): number | undefined {
 /** Starts `work` (a call into the session) and answers with its value, unless the call's deadline passes (or the
  * client goes away) first; then `work` is not started or its late answer is dropped. */
 export function withinDeadline<T>(ctx: HandlerContext, work: () => Promise<T>): Promise<T> {
-  const { signal } = ctx;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    work()
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener("abort", onAbort));
-  });
+  return raceAbort(ctx.signal, work, deadlineError);
 }
 
-function abortError(signal: AbortSignal): ConnectError {
+function deadlineError(signal: AbortSignal): ConnectError {
   const reason = ConnectError.from(signal.reason);
   return reason.code === Code.DeadlineExceeded ? new ConnectError(DEADLINE_MESSAGE, Code.DeadlineExceeded) : reason;
 }

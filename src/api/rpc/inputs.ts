@@ -7,6 +7,7 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { z } from "@hono/zod-openapi";
 import type { BindSessionRequest, ExecuteToolRequest, HandleMessageRequest } from "../../gen/mcp/service_pb";
+import { parseJson } from "../../util/json";
 import { type FieldIssue, fieldIssues, invalidRequest } from "../../validation";
 import { BindRequest, DeviceFrame, ExecuteRequest, SessionId, ToolPathParams } from "../rest/schemas";
 
@@ -90,9 +91,6 @@ function fromFrameFields(fields: Record<string, string>): JsonObject {
 }
 
 function parseOr(text: string): JsonValue {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return text;
-  }
+  const parsed = parseJson(text);
+  return parsed.ok ? (parsed.value as JsonValue) : text;
 }

@@ -9,6 +9,7 @@
  *   only `payload`; `session_id` is the gateway's session id, as xiaozhi-server-go sends it.
  */
 import { z } from "zod";
+import { parseJson } from "../../util/json";
 import { fieldIssues, summarizeIssues } from "../../validation";
 
 /** A JSON-RPC error from the device. Firmware main sends only `message`; other builds add `code`. */
@@ -59,13 +60,8 @@ export type FrameParse = { ok: true; message: DeviceMessage } | { ok: false; rea
 
 /** Parses a frame received as text on the relay: a frame that is not JSON is refused with the parser's reason. */
 export function parseFrameText(text: string): FrameParse {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
-  return parseFrame(json);
+  const json = parseJson(text);
+  return json.ok ? parseFrame(json.value) : { ok: false, reason: `not JSON: ${json.error}` };
 }
 
 /** Parses a frame already decoded from JSON (the relay's text, or the body of `POST .../messages`). */

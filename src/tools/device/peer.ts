@@ -20,6 +20,7 @@
  * first; a late reply finds nothing waiting and is dropped.
  */
 import packageJson from "../../../package.json";
+import { abortReason } from "../../util/abort";
 import { DeviceTool, type DeviceMessage, ToolsListPage, encodeRequest } from "./frames";
 import { type DeviceLink, type DeviceLinkState, type DeviceStore, HandshakeStep } from "./store";
 import { signVisionToken } from "./vision-token";
@@ -32,6 +33,8 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
 const MAX_LIST_PAGES = 64;
 /** Re-initialise this long before the vision token (valid one hour) expires. */
 const TOKEN_REFRESH_MARGIN_MS = 10 * 60_000;
+/** A cancelled call's reason when its signal gave none that says more. */
+const CANCELLED = "the call was cancelled";
 
 /** What the binding gives the device on `initialize`. */
 export interface InitializeInput {
@@ -173,7 +176,7 @@ export class DevicePeer {
   /** Calls the device tool `name` with `args` (already of the schema's types) and waits for its reply. */
   call(name: string, args: Record<string, unknown>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallOutcome> {
     const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.resolve({ kind: "cancelled", reason: abortReason(signal) });
+    if (signal?.aborted) return Promise.resolve({ kind: "cancelled", reason: abortReason(signal, CANCELLED) });
     const unavailable = this.#unavailableReason();
     if (unavailable !== null) return Promise.resolve({ kind: "unavailable", reason: unavailable.reason });
     const relay = this.store.state().relay;
@@ -185,7 +188,7 @@ export class DevicePeer {
         this.#pending.delete(id);
         resolve(outcome);
       };
-      const onAbort = () => finish({ kind: "cancelled", reason: abortReason(signal) });
+      const onAbort = () => finish({ kind: "cancelled", reason: abortReason(signal, CANCELLED) });
       const timer = setTimeout(() => finish({ kind: "timeout", afterMs: timeoutMs }), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#pending.set(id, { relay, finish });
@@ -280,9 +283,4 @@ export class DevicePeer {
       if (which(call)) call.finish({ kind: "unavailable", reason });
     }
   }
-}
-
-function abortReason(signal: AbortSignal | undefined): string {
-  const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason.message : "the call was cancelled";
 }

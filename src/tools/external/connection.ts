@@ -2,7 +2,8 @@
  * @module tools/external/connection
  * One session's connection to one upstream MCP server: opened lazily by the first request that needs it,
  * reused by every later one (a tool call never re-runs `initialize`), and re-opened by itself after the
- * upstream restarts or the Durable Object wakes.
+ * upstream restarts or the Durable Object wakes. This file holds its state machine and the request path;
+ * opening an upstream session (attempts, backoff, transports) is connect.ts.
  *
  * ## States
  * - `idle` → `connecting` on the first request.
@@ -21,20 +22,17 @@
  * - any → `closed` by {@link UpstreamConnection.close}; a closed connection takes no requests.
  *
  * ## Resuming
- * A Streamable HTTP session id and protocol version are handed to the {@link UpstreamSessionStore} (the
- * session's SQLite), so a woken object carries on with the same upstream session. SSE sessions live only as
- * long as their stream, so nothing is stored for them.
+ * Opening (connect.ts) stores a Streamable HTTP session in the upstream-session store (upstream-session.ts), so
+ * a woken object carries on with the same upstream session; a request that finds it stale clears it.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
-import packageJson from "../../../package.json";
 import type { HttpServerConfig, UpstreamTransport } from "../../config/mcp-servers";
-import { classifyUpstreamError, meansTryLegacySse, UpstreamFailure, upstreamMessage } from "./errors";
-import { SseClientTransport } from "./sse-transport";
-import { timeoutSignal } from "./timeout-signal";
+import { abortReason, raceAbort, timeoutSignal } from "../../util/abort";
+import { type ConnectSettings, connectWithRetries, type OpenedClient } from "./connect";
+import { classifyUpstreamError, UpstreamFailure, upstreamMessage } from "./errors";
+import type { SseClientTransport } from "./sse-transport";
 
 export const ConnectionState = {
   idle: "idle",
@@ -45,30 +43,7 @@ export const ConnectionState = {
 } as const;
 export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
 
-/** What is kept of an upstream session so a woken object can resume it without `initialize`. */
-export interface StoredUpstreamSession {
-  /** The server's URL when the session was opened: a session of another endpoint is not resumed. */
-  url: string;
-  transport: UpstreamTransport;
-  session_id: string;
-  protocol_version: string;
-}
-
-/** Where a connection keeps its resumable session (the session object's SQLite). */
-export interface UpstreamSessionStore {
-  load(server: string): StoredUpstreamSession | null;
-  save(server: string, session: StoredUpstreamSession): void;
-  clear(server: string): void;
-}
-
-export interface ConnectionOptions {
-  connectAttempts: number;
-  connectBackoffMs: number;
-  /** How long a connect may take, attempts and backoff included, whoever waits for it. */
-  connectTimeoutMs: number;
-  store: UpstreamSessionStore;
-  /** The server said its tool list changed (`notifications/tools/list_changed`). */
-  onToolsChanged: () => void;
+export interface ConnectionOptions extends ConnectSettings {
   /** The connection is open (and may hold a stream) until {@link UpstreamConnection.closeIdle} closes it. */
   onOpened: () => void;
 }
@@ -82,8 +57,6 @@ export interface RequestLimits {
   signal?: AbortSignal;
   timeoutMs: number;
 }
-
-const CLIENT_INFO = { name: packageJson.name, version: packageJson.version };
 
 export class UpstreamConnection {
   #state: ConnectionState = ConnectionState.idle;
@@ -177,7 +150,7 @@ export class UpstreamConnection {
         return { ok: true, value };
       } catch (error) {
         if (limits.signal?.aborted)
-          return { ok: false, failure: "cancelled", message: `cancelled: ${reasonText(limits.signal)}` };
+          return { ok: false, failure: "cancelled", message: `cancelled: ${abortReason(limits.signal)}` };
         const failure = deadline.aborted ? UpstreamFailure.timeout : classifyUpstreamError(error, hadSession);
         if (failure === UpstreamFailure.stale_session && attempt === 1) {
           // The server forgot our session (it restarted): start a new one and send the request again.
@@ -215,7 +188,8 @@ export class UpstreamConnection {
   async #connected(signal: AbortSignal): Promise<Client> {
     if (this.#client && this.#state === ConnectionState.ready) return this.#client;
     this.#connecting ??= this.#connectWithRetries().finally(() => (this.#connecting = undefined));
-    return raceAbort(this.#connecting, signal);
+    const connecting = this.#connecting;
+    return raceAbort(signal, () => connecting);
   }
 
   /** Connects within `connectTimeoutMs`, whatever the requests waiting for it do. */
@@ -223,77 +197,21 @@ export class UpstreamConnection {
     this.#state = ConnectionState.connecting;
     const stop = new AbortController();
     this.#stopConnecting = stop;
-    const deadline = timeoutSignal(this.options.connectTimeoutMs);
-    const signal = AbortSignal.any([stop.signal, deadline.signal]);
-    let lastError: unknown;
-    try {
-      for (let attempt = 0; attempt < this.options.connectAttempts; attempt++) {
-        try {
-          if (attempt > 0) await sleep(this.options.connectBackoffMs * 2 ** (attempt - 1), signal);
-          const client = await this.#connectOnce(signal);
-          this.#state = ConnectionState.ready;
-          this.options.onOpened();
-          return client;
-        } catch (error) {
-          lastError = error;
-          if (signal.aborted) break;
-        }
-      }
-    } finally {
-      this.#stopConnecting = undefined;
-      deadline.clear();
+    const outcome = await connectWithRetries(this.server, this.options, stop.signal);
+    this.#stopConnecting = undefined;
+    if (!outcome.ok) {
+      this.#lastError = outcome.message;
+      if (this.state !== ConnectionState.closed) this.#state = ConnectionState.failed;
+      throw outcome.error;
     }
-    this.#lastError = deadline.signal.aborted
-      ? `cannot connect to ${this.server.name} within ${this.options.connectTimeoutMs} ms`
-      : `cannot connect to ${this.server.name}: ${upstreamMessage(lastError)}`;
-    if (this.state !== ConnectionState.closed) this.#state = ConnectionState.failed;
-    throw lastError;
+    this.#adopt(outcome.opened);
+    this.#state = ConnectionState.ready;
+    this.options.onOpened();
+    return outcome.opened.client;
   }
 
-  /** One attempt: reattach a stored session, or open a new one with the configured transport. */
-  async #connectOnce(signal: AbortSignal): Promise<Client> {
-    const stored = this.options.store.load(this.server.name);
-    if (stored !== null && stored.transport === "streamable-http" && stored.url === this.server.url) {
-      const transport = new StreamableHTTPClientTransport(new URL(this.server.url), {
-        sessionId: stored.session_id,
-        requestInit: { headers: this.server.headers },
-      });
-      // Before #open, which stores the session again with the transport's protocol version.
-      transport.setProtocolVersion(stored.protocol_version);
-      return this.#open(transport, "streamable-http", signal);
-    }
-    if (this.server.transport === "sse") return this.#open(this.#sseTransport(), "sse", signal);
-    try {
-      return await this.#open(this.#streamableTransport(), "streamable-http", signal);
-    } catch (error) {
-      if (this.server.transport === "auto" && !signal.aborted && meansTryLegacySse(error)) {
-        return this.#open(this.#sseTransport(), "sse", signal);
-      }
-      throw error;
-    }
-  }
-
-  async #open(
-    transport: StreamableHTTPClientTransport | SseClientTransport,
-    kind: UpstreamTransport,
-    signal: AbortSignal,
-  ): Promise<Client> {
-    signal.throwIfAborted();
-    const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.options.onToolsChanged());
-    // The SDK hands `signal` to the initialize request, not to transport.start() (the SSE GET waiting for its
-    // endpoint event): closing the transport ends that too.
-    const closeTransport = () => void transport.close().catch(() => undefined);
-    signal.addEventListener("abort", closeTransport, { once: true });
-    try {
-      await client.connect(transport, { signal });
-      signal.throwIfAborted();
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw error;
-    } finally {
-      signal.removeEventListener("abort", closeTransport);
-    }
+  /** Takes an opened client as the connection's, and drops it again when it closes or (SSE) its stream breaks. */
+  #adopt({ client, transport, kind }: OpenedClient): void {
     client.onclose = () => {
       if (this.#client === client) this.#drop(ConnectionState.failed);
     };
@@ -308,23 +226,6 @@ export class UpstreamConnection {
     this.#client = client;
     this.#transport = transport;
     this.#transportInUse = kind;
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
-      this.options.store.save(this.server.name, {
-        url: this.server.url,
-        transport: kind,
-        session_id: transport.sessionId,
-        protocol_version: transport.protocolVersion ?? "",
-      });
-    }
-    return client;
-  }
-
-  #streamableTransport(): StreamableHTTPClientTransport {
-    return new StreamableHTTPClientTransport(new URL(this.server.url), { requestInit: { headers: this.server.headers } });
-  }
-
-  #sseTransport(): SseClientTransport {
-    return new SseClientTransport(new URL(this.server.url), this.server.headers);
   }
 
   /** Forgets the client (closing it in the background) and moves to `next`. */
@@ -335,44 +236,4 @@ export class UpstreamConnection {
     if (this.#state !== ConnectionState.closed) this.#state = next;
     if (client) void client.close().catch(() => undefined);
   }
-}
-
-function reasonText(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason.message : String(reason);
-}
-
-/** Waits `ms`, or less when `signal` aborts (then rejects with its reason). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** `promise`, or the signal's reason as soon as it aborts (the promise itself keeps running for others). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -9,17 +9,12 @@
  */
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { HttpServerConfig, McpServerConfig } from "../../config/mcp-servers";
-import type { StoredUpstreamSession } from "./connection";
+import { timeoutSignal } from "../../util/abort";
 import { upstreamMessage } from "./errors";
-import { timeoutSignal } from "./timeout-signal";
+import type { StoredUpstreamSession } from "./upstream-session";
 
 /** How long ending one upstream session may take. */
 const END_SESSION_TIMEOUT_MS = 2_000;
-
-/** A stored upstream session and the server it belongs to. */
-export interface UpstreamSessionRecord extends StoredUpstreamSession {
-  server: string;
-}
 
 /**
  * Ends every session in `sessions` whose server is still configured at the same URL (its configured headers,
@@ -27,7 +22,7 @@ export interface UpstreamSessionRecord extends StoredUpstreamSession {
  */
 export async function endUpstreamSessions(
   servers: readonly McpServerConfig[],
-  sessions: readonly UpstreamSessionRecord[],
+  sessions: readonly StoredUpstreamSession[],
 ): Promise<void> {
   await Promise.all(
     sessions.map(async (session) => {

@@ -28,8 +28,10 @@ export function classifyUpstreamError(error: unknown, hadSession: boolean): Upst
     return UpstreamFailure.unavailable;
   }
   if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) return UpstreamFailure.timeout;
-    return error.code === ErrorCode.ConnectionClosed ? UpstreamFailure.unavailable : UpstreamFailure.rejected;
+    // Typed as a plain number: one of the SDK's ErrorCode values, or whatever code the server sent.
+    const code = error.code as ErrorCode;
+    if (code === ErrorCode.RequestTimeout) return UpstreamFailure.timeout;
+    return code === ErrorCode.ConnectionClosed ? UpstreamFailure.unavailable : UpstreamFailure.rejected;
   }
   // fetch() failures (refused, reset, DNS) and anything else the transport throws.
   return UpstreamFailure.unavailable;

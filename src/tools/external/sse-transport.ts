@@ -14,6 +14,7 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
+import { parseJson } from "../../util/json";
 
 /** An HTTP-level failure of the SSE transport: the stream or a POST was refused. */
 export class SseTransportError extends Error {
@@ -100,7 +101,8 @@ export class SseClientTransport implements Transport {
         const { value, done } = await events.read();
         if (done) break;
         if (value.event !== undefined && value.event !== "message") continue;
-        const parsed = JSONRPCMessageSchema.safeParse(safeJson(value.data));
+        const json = parseJson(value.data);
+        const parsed = JSONRPCMessageSchema.safeParse(json.ok ? json.value : undefined);
         if (parsed.success) this.onmessage?.(parsed.data);
         else this.onerror?.(new Error(`not a JSON-RPC message on the event stream: ${value.data.slice(0, 200)}`));
       }
@@ -109,13 +111,5 @@ export class SseClientTransport implements Transport {
       if (!this.#closed) this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
     await this.close();
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -1,0 +1,105 @@
+/**
+ * @module durable-objects/session-schema
+ * The session's SQLite layout, and the gate that creates or upgrades it: all DDL is in one `ensureSchema()`,
+ * run only when the stored schema version is older than {@link CURRENT_SCHEMA_VERSION}. The stored version is
+ * read once per object instance, not per read.
+ *
+ * ## Storage layout
+ * - `session_meta(key, value)`: `schema_version`.
+ * - `session_binding`: one row (id = 1) holding the binding and its timestamps (ms since epoch)
+ *   (codec in `session-storage.ts`).
+ * - `device_link`: one row (id = 1), written once a relay opens: the next JSON-RPC id, the current relay's
+ *   generation, the handshake in progress, the device's tool list and its latest notification
+ *   (codec in `device-storage.ts`).
+ * - `session_upstream`: one row per external server with a resumable (Streamable HTTP) upstream session:
+ *   its id and protocol version, so a woken object carries on without `initialize` (codec in
+ *   `upstream-session-storage.ts`).
+ *
+ * ## Lifecycle
+ * Nothing is written for a session until it is bound, so looking up an unknown session leaves no trace: reads
+ * ask {@link SessionSchema.exists} and answer their defaults without the tables. Binding calls
+ * {@link SessionSchema.ensure}. Unbinding or expiry calls `deleteAll()`, which drops the tables (then
+ * {@link SessionSchema.dropped}).
+ */
+import { z } from "zod";
+import type { Sql } from "./sql";
+
+// Version 3 has every table; states written at version 2 lack either device_link or session_upstream.
+const CURRENT_SCHEMA_VERSION = 3;
+
+const TableRow = z.object({ name: z.string() });
+const VersionRow = z.object({ value: z.coerce.number().int() });
+
+export class SessionSchema {
+  /** The stored schema version: undefined until read, 0 when there are no tables. */
+  #version: number | undefined;
+
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Whether the session's tables exist (it is bound). The first call of an object reads the stored version; tables
+   * of an older version are upgraded then, before anything reads them.
+   */
+  exists(): boolean {
+    if (this.#version === undefined) {
+      this.#version = this.#storedVersion();
+      if (this.#version > 0 && this.#version < CURRENT_SCHEMA_VERSION) this.#ensureSchema();
+    }
+    return this.#version > 0;
+  }
+
+  /** Creates the tables unless they exist; called before the first write of a binding. */
+  ensure(): void {
+    if (!this.exists()) this.#ensureSchema();
+  }
+
+  /** The tables were dropped (`deleteAll()`): the next write creates them again. */
+  dropped(): void {
+    this.#version = 0;
+  }
+
+  #storedVersion(): number {
+    const meta = this.sql.first(TableRow, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session_meta'");
+    if (meta === null) return 0;
+    return this.sql.first(VersionRow, "SELECT value FROM session_meta WHERE key = 'schema_version'")?.value ?? 0;
+  }
+
+  /** Creates or migrates every table, and stores the version. */
+  #ensureSchema(): void {
+    this.sql.run("CREATE TABLE IF NOT EXISTS session_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.sql.run(`CREATE TABLE IF NOT EXISTS session_upstream (
+      server TEXT PRIMARY KEY,
+      url TEXT NOT NULL,
+      transport TEXT NOT NULL,
+      session_id TEXT NOT NULL,
+      protocol_version TEXT NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`);
+    this.sql.run(`CREATE TABLE IF NOT EXISTS session_binding (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      tenant TEXT NOT NULL,
+      session_id TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      client_id TEXT NOT NULL,
+      vision_url TEXT,
+      token TEXT,
+      bound_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      last_used_at INTEGER NOT NULL
+    )`);
+    this.sql.run(`CREATE TABLE IF NOT EXISTS device_link (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      next_rpc_id INTEGER NOT NULL DEFAULT 1,
+      relay INTEGER NOT NULL DEFAULT 0,
+      relay_opened_at INTEGER,
+      handshake TEXT,
+      list_error TEXT,
+      refresh_at INTEGER,
+      last_notification TEXT,
+      tool_list TEXT,
+      staged_tools TEXT NOT NULL DEFAULT '[]'
+    )`);
+    this.sql.run("INSERT OR REPLACE INTO session_meta (key, value) VALUES ('schema_version', ?)", String(CURRENT_SCHEMA_VERSION));
+    this.#version = CURRENT_SCHEMA_VERSION;
+  }
+}

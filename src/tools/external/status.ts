@@ -1,0 +1,74 @@
+/**
+ * @module tools/external/status
+ * The status view of the configured servers (`GET /api/v1/mcp/servers`, the gRPC ListServers): what one
+ * session knows of each, in configuration order, with credentials kept out of URLs. Also the message that
+ * explains why a stdio entry is not run.
+ */
+import type { McpServerConfig, StdioServerConfig, TransportSetting, UpstreamTransport } from "../../config/mcp-servers";
+import type { BreakerView } from "./breaker";
+import type { ConnectionState } from "./connection";
+import type { ServerSlot } from "./server-slot";
+
+/** A configured server as `GET /api/v1/mcp/servers` shows it. */
+export interface ServerStatus {
+  name: string;
+  status: ConnectionState | "disabled" | "unsupported";
+  /** As configured; null for a disabled entry. */
+  transport: TransportSetting | "stdio" | null;
+  transport_in_use: UpstreamTransport | null;
+  /** Scheme, host and path only: query strings and user info may hold credentials. */
+  url: string | null;
+  tool_count: number | null;
+  tools_fetched_at: string | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  breaker: BreakerView | null;
+}
+
+/** Every server of `servers` with what its slot (enabled HTTP servers have one) knows of it. */
+export function serverStatuses(servers: readonly McpServerConfig[], slots: readonly ServerSlot[]): ServerStatus[] {
+  return servers.map((server): ServerStatus => {
+    const slot = slots.find((s) => s.config.name === server.name);
+    if (server.kind !== "http" || !slot) {
+      const stdio = server.kind === "stdio";
+      return {
+        name: server.name,
+        status: stdio ? "unsupported" : "disabled",
+        transport: stdio ? "stdio" : null,
+        transport_in_use: null,
+        url: null,
+        tool_count: null,
+        tools_fetched_at: null,
+        last_error: stdio ? stdioMessage(server) : null,
+        last_latency_ms: null,
+        breaker: null,
+      };
+    }
+    return {
+      name: server.name,
+      status: slot.connection.state,
+      transport: server.transport,
+      transport_in_use: slot.connection.transportInUse,
+      url: redactUrl(server.url),
+      tool_count: slot.catalog?.tools.length ?? null,
+      tools_fetched_at: slot.catalog ? new Date(slot.catalog.fetchedAt).toISOString() : null,
+      last_error: slot.connection.lastError,
+      last_latency_ms: slot.connection.lastLatencyMs,
+      breaker: slot.breaker.view(),
+    };
+  });
+}
+
+/** Why a stdio entry is not used, and what to do instead. */
+export function stdioMessage(server: StdioServerConfig): string {
+  return (
+    `stdio server "${server.name}" (command "${server.command}") cannot run on Cloudflare Workers, which cannot start processes: ` +
+    `run it behind a stdio-to-HTTP bridge (for example \`npx -y supergateway --stdio "${[server.command, ...server.args].join(" ")}"\` ` +
+    `or mcp-proxy) and configure the bridge's URL as this server's "url"`
+  );
+}
+
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
