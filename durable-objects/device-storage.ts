@@ -9,7 +9,7 @@
  * reads of a session without it answer the defaults.
  */
 import { z } from "zod";
-import { DeviceTool } from "../src/tools/device/frames";
+import { DeviceTool } from "../src/contract/device-frames";
 import { type DeviceLinkState, DeviceNotification, type DeviceStore, DeviceToolList, Handshake } from "../src/tools/device/store";
 
 /** The largest id the firmware reads back intact (it uses cJSON's `valueint`). */

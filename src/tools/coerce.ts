@@ -6,7 +6,7 @@
  * treated as missing). Values that cannot be converted are passed on unchanged, so the tool's own validation
  * error (`Missing valid argument: volume`, `invalid arguments for local_switch_agent: …`) reaches the LLM.
  */
-import type { JsonSchemaObject } from "./types";
+import type { JsonSchemaObject } from "../contract/tools";
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

@@ -31,7 +31,8 @@ import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.j
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
 import packageJson from "../../../package.json";
-import type { HttpServerConfig, UpstreamTransport } from "../../config/mcp-servers";
+import type { HttpServerConfig } from "../../config/mcp-servers";
+import type { UpstreamTransport } from "../../contract/servers";
 import { classifyUpstreamError, meansTryLegacySse, UpstreamFailure, upstreamMessage } from "./errors";
 import { SseClientTransport } from "./sse-transport";
 import { timeoutSignal } from "./timeout-signal";

@@ -29,18 +29,15 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { type CachedToolList, readToolList, toolCacheKey, type UpstreamTool, writeToolList } from "../../cache/tool-cache";
-import type {
-  HttpServerConfig,
-  McpServerConfig,
-  StdioServerConfig,
-  TransportSetting,
-  UpstreamTransport,
-} from "../../config/mcp-servers";
+import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import { executionError, fromCallToolResult } from "../result";
-import type { CallOptions, ExecutionResult, SourceListing, ToolDescriptor, ToolSource } from "../types";
-import { type BreakerView, CircuitBreaker } from "./breaker";
-import { type ConnectionState, UpstreamConnection, type UpstreamSessionStore } from "./connection";
+import type { ExecutionResult } from "../../contract/execution";
+import type { ServerStatus } from "../../contract/servers";
+import type { SourceListing, ToolDescriptor } from "../../contract/tools";
+import type { CallOptions, ToolSource } from "../types";
+import { CircuitBreaker } from "./breaker";
+import { UpstreamConnection, type UpstreamSessionStore } from "./connection";
 import { meansToolGone } from "./errors";
 import { assignToolNames, toolKey } from "./naming";
 
@@ -60,22 +57,6 @@ export interface ExternalSourceOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** A connection opened: from now on {@link ExternalToolSource.closeIdle} must run by {@link ExternalToolSource.nextIdleCloseAt}. */
   onConnectionOpened: () => void;
-}
-
-/** A configured server as `GET /api/v1/mcp/servers` shows it. */
-export interface ServerStatus {
-  name: string;
-  status: ConnectionState | "disabled" | "unsupported";
-  /** As configured; null for a disabled entry. */
-  transport: TransportSetting | "stdio" | null;
-  transport_in_use: UpstreamTransport | null;
-  /** Scheme, host and path only: query strings and user info may hold credentials. */
-  url: string | null;
-  tool_count: number | null;
-  tools_fetched_at: string | null;
-  last_error: string | null;
-  last_latency_ms: number | null;
-  breaker: BreakerView | null;
 }
 
 interface Catalog {
@@ -207,7 +188,7 @@ export class ExternalToolSource implements ToolSource {
         transport_in_use: slot.connection.transportInUse,
         url: redactUrl(server.url),
         tool_count: slot.catalog?.tools.length ?? null,
-        tools_fetched_at: slot.catalog ? new Date(slot.catalog.fetchedAt).toISOString() : null,
+        tools_fetched_at: slot.catalog ? new Date(slot.catalog.fetchedAt) : null,
         last_error: slot.connection.lastError,
         last_latency_ms: slot.connection.lastLatencyMs,
         breaker: slot.breaker.view(),
