@@ -3,6 +3,9 @@
  * The device side of a session: its relay sockets, the device's stored link state, and the {@link DevicePeer}
  * that speaks JSON-RPC over them. The session object hands it the relay's events (the WebSocket upgrade, frames,
  * close and error) and the frames that arrive over HTTP; the peer's pending calls live as long as the object.
+ *
+ * The relay is accepted with the hibernation API: its frames arrive in the object's `webSocketMessage`, the
+ * same frames sent over HTTP in its `handleDeviceFrame`.
  */
 import type { DeviceView } from "../src/contract/session";
 import type { FrameReceipt } from "../src/contract/device-frames";
@@ -41,10 +44,13 @@ export class SessionDevice {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** A relay message as a frame to receive; null when it came on a relay that has since been replaced. */
-  relayFrame(ws: WebSocket, message: string | ArrayBuffer): FrameParse | null {
+  /** A relay message as a frame to receive; null (and logged) when it came on a relay since replaced. */
+  relayFrame(binding: BindingRow, ws: WebSocket, message: string | ArrayBuffer): FrameParse | null {
     const relay = this.#relays.generationOf(ws);
-    if (relay === null || relay !== this.#store.state().relay) return null;
+    if (relay === null || relay !== this.#store.state().relay) {
+      console.warn("device frame dropped: it came on a replaced relay", { session: binding.session_id });
+      return null;
+    }
     return typeof message === "string" ? parseFrameText(message) : { ok: false, reason: "binary frame: device frames are text" };
   }
 

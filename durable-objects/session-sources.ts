@@ -1,7 +1,8 @@
 /**
  * @module durable-objects/session-sources
  * A session's tool sources, built together once and kept for the object's life (the external one holds
- * upstream connections): local tools, the external MCP servers and the device, behind one router.
+ * upstream connections): local tools, the external MCP servers and the device, behind one router; and the
+ * session a tool call runs for.
  */
 import type { ServiceConfig } from "../src/config/schema";
 import { DeviceToolSource } from "../src/tools/device/source";
@@ -10,6 +11,8 @@ import type { UpstreamSessionStore } from "../src/tools/external/connection";
 import { ExternalToolSource } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
 import { ToolRouter } from "../src/tools/router";
+import type { SessionContext } from "../src/tools/types";
+import type { BindingRow } from "./session-storage";
 
 export interface SessionSources {
   /** Every source, in listing order: local, external, device. */
@@ -41,4 +44,9 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
   });
   const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)]);
   return { router, external };
+}
+
+/** The bound session a tool call runs for. */
+export function sessionContext(binding: BindingRow): SessionContext {
+  return { tenant: binding.tenant, sessionId: binding.session_id, deviceId: binding.device_id, clientId: binding.client_id };
 }

@@ -14,10 +14,7 @@
  * Eviction loses only memory: the binding is read back from SQLite on the next call, and the external
  *   servers' Streamable HTTP sessions are resumed from SQLite without a new `initialize`.
  *
- * ## Device relay
- * `fetch` is only the relay's WebSocket upgrade (everything else is RPC). The relay is accepted with the
- * hibernation API; its frames arrive in `webSocketMessage`, and the same frames sent over HTTP arrive in
- * `handleDeviceFrame`.
+ * `fetch` is only the device relay's WebSocket upgrade (see session-device); everything else is RPC.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { FrameReceipt } from "../src/contract/device-frames";
@@ -33,7 +30,6 @@ import { parseFrame } from "../src/tools/device/frames";
 import type { UpstreamSessionStore } from "../src/tools/external/connection";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { coerceArguments } from "../src/tools/coerce";
-import type { SessionContext } from "../src/tools/types";
 import { expiresAt, nextAlarmAt } from "./session-alarm";
 import {
   type BindCommand,
@@ -45,7 +41,7 @@ import {
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
-import { buildSessionSources, type SessionSources } from "./session-sources";
+import { buildSessionSources, sessionContext, type SessionSources } from "./session-sources";
 import {
   type BindingRow,
   deleteUpstreamSession,
@@ -77,7 +73,6 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async bind(command: BindCommand): Promise<BindOutcome> {
-    const config = this.#config();
     const existing = this.#load();
     const now = Date.now();
     const row: BindingRow = {
@@ -97,7 +92,7 @@ export class SessionObject extends DurableObject<Env> {
     await this.#armAlarm(row);
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
     this.ctx.waitUntil(
-      this.#sourcesFor(row, config)
+      this.#sourcesFor(row)
         .router.list()
         .then(
           () => undefined,
@@ -105,16 +100,14 @@ export class SessionObject extends DurableObject<Env> {
             console.warn("listing the tools after bind failed", { session: row.session_id, error: String(error) }),
         ),
     );
-    return { created: existing === null, session: this.#view(row, config) };
+    return { created: existing === null, session: this.#view(row) };
   }
 
   async describe(): Promise<SessionOutcome<SessionView>> {
-    const binding = this.#load();
+    const binding = await this.#use();
     if (!binding) return notBound();
-    await this.#recordUse(binding);
-    const config = this.#config();
-    const { tools, sources } = await this.#sourcesFor(binding, config).router.list();
-    return { ok: true, value: { ...this.#view(binding, config), tools: { count: tools.length, sources } } };
+    const { tools, sources } = await this.#sourcesFor(binding).router.list();
+    return { ok: true, value: { ...this.#view(binding), tools: { count: tools.length, sources } } };
   }
 
   /** Forgets the session and everything it holds. False when it was not bound. */
@@ -125,10 +118,9 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async listTools(): Promise<SessionOutcome<ToolList>> {
-    const binding = this.#load();
+    const binding = await this.#use();
     if (!binding) return notBound();
-    await this.#recordUse(binding);
-    const { tools, sources } = await this.#sourcesFor(binding, this.#config()).router.list();
+    const { tools, sources } = await this.#sourcesFor(binding).router.list();
     return { ok: true, value: { tools, sources } };
   }
 
@@ -140,7 +132,7 @@ export class SessionObject extends DurableObject<Env> {
     if (command.device_id !== undefined && command.device_id !== binding.device_id) {
       return failure("device_mismatch", `device_id "${command.device_id}" is not the device bound to this session`);
     }
-    const resolved = await this.#sourcesFor(binding, this.#config()).router.resolve(command.tool_name);
+    const resolved = await this.#sourcesFor(binding).router.resolve(command.tool_name);
     if (lifetime.aborted) return notBound();
     if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
     await this.#recordUse(binding);
@@ -155,10 +147,9 @@ export class SessionObject extends DurableObject<Env> {
 
   /** Each configured external server as this session sees it: connection state, breaker, tool count. */
   async servers(): Promise<SessionOutcome<ServerStatus[]>> {
-    const binding = this.#load();
+    const binding = await this.#use();
     if (!binding) return notBound();
-    await this.#recordUse(binding);
-    return { ok: true, value: this.#sourcesFor(binding, this.#config()).external.status() };
+    return { ok: true, value: this.#sourcesFor(binding).external.status() };
   }
 
   /** A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): as if from the relay. */
@@ -176,9 +167,8 @@ export class SessionObject extends DurableObject<Env> {
    * a bound session only, answered 404 before upgrading otherwise. The new relay replaces any older one.
    */
   override async fetch(_request: Request): Promise<Response> {
-    const binding = this.#load();
+    const binding = await this.#use();
     if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse();
-    await this.#recordUse(binding);
     const upgrade = await this.#device.openRelay(binding);
     await this.#armAlarm(binding);
     return upgrade;
@@ -190,11 +180,8 @@ export class SessionObject extends DurableObject<Env> {
       this.#device.closeRelays("session not bound");
       return;
     }
-    const parsed = this.#device.relayFrame(ws, message);
-    if (parsed === null) {
-      console.warn("device frame dropped: it came on a replaced relay", { session: binding.session_id });
-      return;
-    }
+    const parsed = this.#device.relayFrame(binding, ws, message);
+    if (parsed === null) return;
     await this.#recordUse(binding);
     this.#device.receive(binding, parsed);
   }
@@ -233,6 +220,13 @@ export class SessionObject extends DurableObject<Env> {
       if (this.#binding) ensureSchema(this.ctx.storage.sql);
     }
     return this.#binding;
+  }
+
+  /** The binding of a call the session accepts, recorded as use; null when not bound. */
+  async #use(): Promise<BindingRow | null> {
+    const binding = this.#load();
+    if (binding) await this.#recordUse(binding);
+    return binding;
   }
 
   async #armAlarm(binding: BindingRow): Promise<void> {
@@ -280,9 +274,9 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /** The session's tool sources, built together on first use. */
-  #sourcesFor(binding: BindingRow, config: ServiceConfig): SessionSources {
+  #sourcesFor(binding: BindingRow): SessionSources {
     this.#sources ??= buildSessionSources({
-      config,
+      config: this.#config(),
       kv: this.env.TOOL_CACHE,
       upstreamSessions: this.#upstreamSessions(),
       peer: this.#device.peer(binding),
@@ -314,11 +308,7 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /** The session without its tools, which only `describe` waits for. */
-  #view(binding: BindingRow, config: ServiceConfig): SessionView {
-    return sessionView(binding, expiresAt(binding, config), this.#device.view(binding));
+  #view(binding: BindingRow): SessionView {
+    return sessionView(binding, expiresAt(binding, this.#config()), this.#device.view(binding));
   }
-}
-
-function sessionContext(binding: BindingRow): SessionContext {
-  return { tenant: binding.tenant, sessionId: binding.session_id, deviceId: binding.device_id, clientId: binding.client_id };
 }
