@@ -9,7 +9,7 @@
  * reads of a session without it (or without the tables: never bound) answer the defaults.
  */
 import { z } from "zod";
-import { DeviceTool } from "../src/tools/device/frames";
+import { DeviceTool } from "../src/contract/device-frames";
 import { type DeviceLinkState, DeviceNotification, type DeviceStore, DeviceToolList, Handshake } from "../src/tools/device/store";
 import { parseJson } from "../src/util/json";
 import type { SessionSchema } from "./session-schema";

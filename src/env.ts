@@ -1,15 +1,11 @@
 /**
  * @module env
- * The Worker's bindings, vars and secrets (see wrangler.toml and the README's configuration table).
+ * The Worker's env: its bindings as `wrangler types` generates them from wrangler.toml
+ * (worker-configuration.d.ts, `npm run types`), plus the vars and secrets (see the README's configuration table).
  */
-import type { SessionObject } from "../durable-objects/session";
 import type { ServiceConfig } from "./config/schema";
 
-export interface Env {
-  /** One Durable Object per tenant and session. */
-  SESSIONS: DurableObjectNamespace<SessionObject>;
-  /** The global tool-list cache. */
-  TOOL_CACHE: KVNamespace;
+export interface Env extends __BaseEnv_Env {
   /** Secret: JSON object mapping each API key to its tenant name. */
   API_KEYS?: string;
   /** Var: overrides `session.idle_ttl_seconds` of the checked-in config. */

@@ -3,7 +3,8 @@
  * The Worker entry: the HTTP app and the Durable Object classes it binds.
  */
 import { createApp } from "./app";
+import type { Env } from "./env";
 
 export { SessionObject } from "../durable-objects/session";
 
-export default createApp() satisfies ExportedHandler<import("./env").Env>;
+export default createApp() satisfies ExportedHandler<Env>;

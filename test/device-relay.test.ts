@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../src/sessions";
+import { sessionStub } from "../src/api/session-calls";
 import { DeviceSimulator, paddedTool, verifyHs256 } from "./device-simulator";
 import { deviceListing, executeTool, openRelay, postMessage, requestRelay, until, untilDeviceReady } from "./device-gateway";
 import { api, bindSession } from "./helpers";

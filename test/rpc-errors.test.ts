@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorDetailSchema } from "../src/gen/mcp/service_pb";
 import type { Env } from "../src/env";
 import app from "../src/index";
-import { sessionStub } from "../src/sessions";
+import { sessionStub } from "../src/api/session-calls";
 import { api, bindSession } from "./helpers";
 import { TENANT_B_KEY } from "./keys";
 import { type Protocol, PROTOCOLS, rpcClient, rpcError } from "./rpc-client";

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../src/sessions";
+import { sessionStub } from "../src/api/session-calls";
 import { api, bindSession, execute } from "./helpers";
 import { TENANT_B_KEY } from "./keys";
 

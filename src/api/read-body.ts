@@ -11,7 +11,8 @@ export async function readBodyCapped(request: Request, limit: number): Promise<U
   const declared = Number(request.headers.get("Content-Length") ?? NaN);
   if (declared > limit) throw tooLarge();
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
+  // The runtime types a request body as a stream of `any`; its chunks are bytes.
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -11,7 +11,6 @@
  */
 import checkedInConfig from "../../config/service.config.json";
 import { ApiError } from "../errors";
-import type { Env } from "../env";
 import type { FieldIssue } from "../validation";
 import { parseJson } from "../util/json";
 import { fieldIssues, summarizeIssues } from "../validation";
@@ -21,8 +20,8 @@ import { isJsonObject, substituteServerVars, type VarSource } from "./substitute
 
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; message: string; details: unknown };
 
-/** The Worker's env as config loading reads it: the named vars, and any other var for substitution. */
-export type ConfigEnv = Pick<Env, "SESSION_IDLE_TTL_SECONDS" | "MCP_SERVERS"> & VarSource;
+/** The vars config loading reads (the Worker's env has them): the named ones, and any other for substitution. */
+export type ConfigEnv = { SESSION_IDLE_TTL_SECONDS?: string; MCP_SERVERS?: string } & VarSource;
 
 interface CachedConfig {
   raw: unknown;

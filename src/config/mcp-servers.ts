@@ -10,19 +10,18 @@
  * accepted and ignored; any other unknown key is an error naming it.
  */
 import { z } from "zod";
-import { MAX_CALL_TIMEOUT_MS } from "../tools/types";
+import { MAX_CALL_TIMEOUT_MS } from "../contract/limits";
+import { TransportSetting as TransportName } from "../contract/servers";
 
 /** The longest per-call timeout a server may configure, in seconds (as `.mcp_server_settings.json` has it). */
 export const MAX_SERVER_TIMEOUT_SECONDS = MAX_CALL_TIMEOUT_MS / 1000;
 
-/** How the service talks to a server. `auto` tries Streamable HTTP and falls back to SSE. */
+/** How the service talks to a server (see the contract's TransportSetting); `http` is read as `streamable-http`. */
 export const TransportSetting = z
-  .enum(["auto", "streamable-http", "http", "sse"])
+  // In the order the error message has always listed them.
+  .enum([TransportName.enum.auto, TransportName.enum["streamable-http"], "http", TransportName.enum.sse])
   .transform((t) => (t === "http" ? "streamable-http" : t));
 export type TransportSetting = z.output<typeof TransportSetting>;
-
-/** The transports an upstream connection can actually use. */
-export type UpstreamTransport = Exclude<TransportSetting, "auto">;
 
 /** Notes the XiaoZhi example files put next to a server; accepted so a pasted file validates, then ignored. */
 const Notes = z.union([z.string(), z.array(z.string())]).optional();

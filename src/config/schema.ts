@@ -4,7 +4,7 @@
  * Each section documents its defaults here, so the file may stay short.
  */
 import { z } from "zod";
-import { MAX_CALL_TIMEOUT_MS, MIN_CALL_TIMEOUT_MS } from "../tools/types";
+import { CallTimeoutMs, MAX_CALL_TIMEOUT_MS } from "../contract/limits";
 import { McpServers } from "./mcp-servers";
 
 const MIN_IDLE_TTL_SECONDS = 60;
@@ -64,9 +64,9 @@ export const ExternalConfig = z
       .regex(/^[A-Za-z0-9_-]{0,16}$/, "0-16 characters of A-Z a-z 0-9 _ -")
       .default("mcp_"),
     /** A call's timeout when neither the request nor the server's `timeout` sets one. */
-    call_timeout_ms: z.number().int().min(MIN_CALL_TIMEOUT_MS).max(MAX_CALL_TIMEOUT_MS).default(30_000),
+    call_timeout_ms: CallTimeoutMs.default(30_000),
     /** No call waits longer, whatever the request or the server asks for. */
-    max_call_timeout_ms: z.number().int().min(MIN_CALL_TIMEOUT_MS).max(MAX_CALL_TIMEOUT_MS).default(MAX_CALL_TIMEOUT_MS),
+    max_call_timeout_ms: CallTimeoutMs.default(MAX_CALL_TIMEOUT_MS),
     /** How long a tool listing waits for a server before reporting it unavailable. */
     list_timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
     /** Attempts to (re)connect to a server within one call, with doubling backoff from `connect_backoff_ms`. */

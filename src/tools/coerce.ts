@@ -7,7 +7,7 @@
  * error (`Missing valid argument: volume`, `invalid arguments for local_switch_agent: …`) reaches the LLM.
  */
 import { parseJson } from "../util/json";
-import type { JsonSchemaObject } from "./types";
+import type { JsonSchemaObject } from "../contract/tools";
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

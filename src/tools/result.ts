@@ -3,8 +3,7 @@
  * The one place ExecutionResults are built, whatever the source.
  */
 import type { CallToolResult, ContentBlock } from "@modelcontextprotocol/sdk/types.js";
-import type { DeviceCallResult, DeviceRpcError } from "./device/frames";
-import type { ExecutionErrorCode, ExecutionResult } from "./types";
+import type { ExecutionErrorCode, ExecutionResult } from "../contract/execution";
 
 /** Text the gateway hands back to the LLM for its next turn. */
 export function reqLlm(text: string): ExecutionResult {
@@ -21,30 +20,6 @@ export function executionError(code: ExecutionErrorCode, message: string, detail
   const error: ExecutionResult["error"] = { code, message };
   if (details !== undefined) error.details = details;
   return { success: false, action: "error", result: null, response: null, error };
-}
-
-/** The device tool whose text goes to the gateway's photo handler instead of the LLM (as xiaozhi-server-go does). */
-const TAKE_PHOTO_TOOL = "self.camera.take_photo";
-
-/**
- * The device's answer to a `tools/call`, as xiaozhi-server-go converts it: the text (firmware sends the tool's
- * return value as one text item) goes to the LLM; `self.camera.take_photo`'s text (the vision endpoint's
- * answer) goes to `mcp_handler_take_photo`. `isError` or an answer without text is a failure.
- */
-export function deviceCallResult(originalName: string, result: DeviceCallResult): ExecutionResult {
-  const texts = result.content.flatMap((item) => (item.type === "text" && item.text !== undefined ? [item.text] : []));
-  const text = texts.join("\n");
-  if (result.isError === true) return executionError("tool_error", text || `${originalName} failed on the device`);
-  if (texts.length === 0) {
-    return executionError("tool_error", `${originalName} answered without text content`, { content: result.content });
-  }
-  if (originalName.includes(TAKE_PHOTO_TOOL)) return callHandler("mcp_handler_take_photo", text);
-  return reqLlm(text);
-}
-
-/** The device's JSON-RPC error for a `tools/call`: its message as is, its `code` in the details when it sent one. */
-export function deviceErrorResult(error: DeviceRpcError): ExecutionResult {
-  return executionError("tool_error", error.message, error.code === undefined ? undefined : { device_code: error.code });
 }
 
 /**

@@ -3,22 +3,9 @@
  * Merges the listings of a session's sources into one list with unique names, and finds the source of a name.
  * It knows nothing of transports: only the {@link ToolSource} interface.
  */
+import type { SourceReport, ToolDescriptor, ToolList } from "../contract/tools";
 import { firstFreeName } from "./naming";
-import type { SourceListing, ToolDescriptor, ToolSource } from "./types";
-
-/** How one source answered, as reported next to the merged list. */
-export interface SourceReport {
-  source: string;
-  kind: SourceListing["kind"];
-  status: SourceListing["status"];
-  tool_count: number;
-  error?: string;
-}
-
-export interface MergedTools {
-  tools: ToolDescriptor[];
-  sources: SourceReport[];
-}
+import type { ToolSource } from "./types";
 
 export interface ResolvedTool {
   tool: ToolDescriptor;
@@ -32,7 +19,7 @@ export class ToolRouter {
   constructor(private readonly sources: readonly ToolSource[]) {}
 
   /** Every source's tools, listed concurrently; names made unique in source order. */
-  async list(): Promise<MergedTools> {
+  async list(): Promise<ToolList> {
     const answers = await Promise.all(this.sources.map(async (source) => ({ source, listings: await source.listTools() })));
     const index = new Map<string, ResolvedTool>();
     const tools: ToolDescriptor[] = [];

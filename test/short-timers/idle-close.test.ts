@@ -7,7 +7,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../../src/sessions";
+import { sessionStub } from "../../src/api/session-calls";
 import { api, bindSession } from "../helpers";
 import { TENANT_A_KEY, TEST_API_KEYS } from "../keys";
 import { eventually, upstream } from "../upstreams/control";

@@ -6,7 +6,7 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
-import { bindSession, sessionStub, unbindSession, unwrap } from "../../sessions";
+import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import {
   type Examples,

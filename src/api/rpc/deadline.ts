@@ -4,7 +4,7 @@
  * passed, the call answers `deadline_exceeded` at once, and a tool call is given the time left as its timeout.
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { MAX_CALL_TIMEOUT_MS } from "../../tools/types";
+import { MAX_CALL_TIMEOUT_MS } from "../../contract/limits";
 import { raceAbort } from "../../util/abort";
 
 const DEADLINE_MESSAGE = "deadline exceeded: the call's deadline passed before the session answered";

@@ -5,7 +5,7 @@
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MCPService } from "../../gen/mcp/service_pb";
-import { bindSession, sessionStub, unbindSession, unwrap } from "../../sessions";
+import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { caller } from "./caller";
 import { toolTimeoutMs, withinDeadline } from "./deadline";
 import { bindInput, deviceFrameInput, executeInput, sessionInput } from "./inputs";

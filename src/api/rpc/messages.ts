@@ -1,16 +1,16 @@
 /**
  * @module api/rpc/messages
- * The answers of the REST API as `mcp.*` messages: every field REST has, in the proto's shape. Where the
- * original design's fields are strings, they get the text form of the value and the `*_json` field the value.
+ * The contract's answers (src/contract) as `mcp.*` messages: every field REST has, in the proto's shape. Where
+ * the original design's fields are strings, they get the text form of the value and the `*_json` field the value;
+ * moments become Timestamps.
  */
 import { fromJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { ListValueSchema, timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
-import type { SessionView, ToolList } from "../../../durable-objects/session-api";
-import type { BindAnswer } from "../../sessions";
-import type { SourceReport } from "../../tools/router";
-import type { FrameReceipt } from "../../tools/device/peer";
-import type { ServerStatus } from "../../tools/external/source";
-import type { ExecutionResult, ToolAction, ToolDescriptor } from "../../tools/types";
+import type { FrameReceipt } from "../../contract/device-frames";
+import type { ExecutionResult, ToolAction } from "../../contract/execution";
+import type { ServerStatus } from "../../contract/servers";
+import type { BindAnswer, DeviceView, SessionView } from "../../contract/session";
+import type { SourceReport, ToolDescriptor, ToolList } from "../../contract/tools";
 import {
   ActionType,
   type BindSessionResponseSchema,
@@ -82,7 +82,7 @@ export function executionMessage(result: ExecutionResult): MessageInitShape<type
   return message;
 }
 
-/** A session as REST shows it, with timestamps for its ISO strings and "" for a missing vision URL. */
+/** A session as REST shows it, with Timestamps for its moments and "" for a missing vision URL. */
 export function sessionMessage(view: SessionView): MessageInitShape<typeof SessionSchema> {
   return {
     sessionId: view.session_id,
@@ -90,19 +90,19 @@ export function sessionMessage(view: SessionView): MessageInitShape<typeof Sessi
     clientId: view.client_id,
     visionUrl: view.vision_url ?? "",
     hasToken: view.has_token,
-    boundAt: timestampFromDate(new Date(view.bound_at)),
-    lastUsedAt: timestampFromDate(new Date(view.last_used_at)),
-    expiresAt: timestampFromDate(new Date(view.expires_at)),
+    boundAt: timestampFromDate(view.bound_at),
+    lastUsedAt: timestampFromDate(view.last_used_at),
+    expiresAt: timestampFromDate(view.expires_at),
     tools: view.tools && { count: view.tools.count, sources: view.tools.sources.map(sourceReportMessage) },
     device: deviceMessage(view.device),
   };
 }
 
-function deviceMessage(device: SessionView["device"]): MessageInitShape<typeof SessionDeviceSchema> {
+function deviceMessage(device: DeviceView): MessageInitShape<typeof SessionDeviceSchema> {
   const { relay, relay_opened_at, tools_status, last_notification } = device;
   return {
     relay,
-    relayOpenedAt: relay_opened_at === null ? undefined : timestampFromDate(new Date(relay_opened_at)),
+    relayOpenedAt: timestamp(relay_opened_at),
     toolsStatus: tools_status,
     lastNotification:
       last_notification === null
@@ -110,7 +110,7 @@ function deviceMessage(device: SessionView["device"]): MessageInitShape<typeof S
         : {
             method: last_notification.method,
             params: last_notification.params === null ? undefined : (jsonValue(last_notification.params) as JsonObject),
-            receivedAt: timestampFromDate(new Date(last_notification.received_at)),
+            receivedAt: timestampFromDate(last_notification.received_at),
           },
   };
 }
@@ -149,6 +149,6 @@ export function serversMessage(servers: ServerStatus[]): MessageInitShape<typeof
   };
 }
 
-function timestamp(iso: string | null) {
-  return iso === null ? undefined : timestampFromDate(new Date(iso));
+function timestamp(moment: Date | null) {
+  return moment === null ? undefined : timestampFromDate(moment);
 }

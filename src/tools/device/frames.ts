@@ -1,60 +1,11 @@
 /**
  * @module tools/device/frames
- * The device's MCP frames, as the XiaoZhi firmware really sends and reads them: a text frame
- * `{"type": "mcp", "session_id": ..., "payload": {JSON-RPC 2.0}}`.
- *
- * - Device → service: replies (a numeric `id` with `result` or `error`; the error has a `message` and, in
- *   current firmware, no `code`) and notifications (a `method` without `id`). The device never sends requests.
- * - Service → device: requests with a numeric id (the firmware ignores anything else). The firmware reads
- *   only `payload`; `session_id` is the gateway's session id, as xiaozhi-server-go sends it.
+ * Reading and writing the device's frames (their schemas are the contract's, see contract/device-frames):
+ * parsing a received frame into the message it carries, and encoding a request to the device.
  */
-import { z } from "zod";
+import { classifyPayload, DeviceFrame, type DeviceMessage } from "../../contract/device-frames";
 import { parseJson } from "../../util/json";
 import { fieldIssues, summarizeIssues } from "../../validation";
-
-/** A JSON-RPC error from the device. Firmware main sends only `message`; other builds add `code`. */
-export const DeviceRpcError = z.looseObject({
-  message: z.string(),
-  code: z.number().int().optional(),
-  data: z.unknown().optional(),
-});
-export type DeviceRpcError = z.infer<typeof DeviceRpcError>;
-
-const JsonObject = z.record(z.string(), z.unknown());
-
-/** The JSON-RPC message inside a device frame: a reply or a notification, nothing else. */
-export const DevicePayload = z
-  .looseObject({
-    jsonrpc: z.literal("2.0"),
-    id: z.number().int().optional(),
-    method: z.string().min(1).optional(),
-    params: JsonObject.optional(),
-    result: JsonObject.optional(),
-    error: DeviceRpcError.optional(),
-  })
-  .superRefine((payload, ctx) => {
-    if (classify(payload) === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: "expected a reply (numeric id with result or error) or a notification (method without id)",
-      });
-    }
-  });
-export type DevicePayload = z.infer<typeof DevicePayload>;
-
-/** A frame from the device, exactly as the gateway forwards it. Unknown fields are allowed and ignored. */
-export const DeviceFrame = z.looseObject({
-  type: z.literal("mcp"),
-  session_id: z.string().optional(),
-  payload: DevicePayload,
-});
-export type DeviceFrame = z.infer<typeof DeviceFrame>;
-
-/** What a device frame says, once parsed. */
-export type DeviceMessage =
-  | { kind: "result"; id: number; result: Record<string, unknown> }
-  | { kind: "error"; id: number; error: DeviceRpcError }
-  | { kind: "notification"; method: string; params: Record<string, unknown> | undefined };
 
 export type FrameParse = { ok: true; message: DeviceMessage } | { ok: false; reason: string };
 
@@ -68,28 +19,9 @@ export function parseFrameText(text: string): FrameParse {
 export function parseFrame(input: unknown): FrameParse {
   const parsed = DeviceFrame.safeParse(input);
   if (!parsed.success) return { ok: false, reason: summarizeIssues(fieldIssues(parsed.error)) };
-  const message = classify(parsed.data.payload);
+  const message = classifyPayload(parsed.data.payload);
   // The schema's refinement has already refused payloads that classify to nothing.
   return message ? { ok: true, message } : { ok: false, reason: "payload: not a reply or a notification" };
-}
-
-function classify(payload: {
-  id?: number | undefined;
-  method?: string | undefined;
-  params?: Record<string, unknown> | undefined;
-  result?: Record<string, unknown> | undefined;
-  error?: DeviceRpcError | undefined;
-}): DeviceMessage | undefined {
-  const { id, method, result, error } = payload;
-  if (id !== undefined && method === undefined) {
-    if (result !== undefined && error === undefined) return { kind: "result", id, result };
-    if (error !== undefined && result === undefined) return { kind: "error", id, error };
-    return undefined;
-  }
-  if (id === undefined && method !== undefined && result === undefined && error === undefined) {
-    return { kind: "notification", method, params: payload.params };
-  }
-  return undefined;
 }
 
 /** The text frame of a request to the device, which the gateway forwards as is. */
@@ -98,30 +30,3 @@ export function encodeRequest(sessionId: string, id: number, method: string, par
   if (params !== undefined) payload.params = params;
   return JSON.stringify({ type: "mcp", session_id: sessionId, payload });
 }
-
-/** A tool as the device lists it (`McpTool::to_json`). */
-export const DeviceTool = z.looseObject({
-  name: z.string().min(1),
-  description: z.string().default(""),
-  inputSchema: z
-    .looseObject({
-      type: z.literal("object").default("object"),
-      properties: JsonObject.optional(),
-      required: z.array(z.string()).optional(),
-    })
-    .default({ type: "object" }),
-});
-export type DeviceTool = z.infer<typeof DeviceTool>;
-
-/** One page of `tools/list`: `nextCursor` (the name of the next page's first tool) is absent on the last. */
-export const ToolsListPage = z.looseObject({
-  tools: z.array(z.unknown()),
-  nextCursor: z.string().optional(),
-});
-
-/** A `tools/call` result: firmware puts the tool's return value in one text item, `isError` always false. */
-export const DeviceCallResult = z.looseObject({
-  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })).default([]),
-  isError: z.boolean().optional(),
-});
-export type DeviceCallResult = z.infer<typeof DeviceCallResult>;

@@ -21,7 +21,8 @@
  */
 import packageJson from "../../../package.json";
 import { abortReason } from "../../util/abort";
-import { DeviceTool, type DeviceMessage, ToolsListPage, encodeRequest } from "./frames";
+import { type DeviceMessage, DeviceTool, type FrameReceipt, ToolsListPage } from "../../contract/device-frames";
+import { encodeRequest } from "./frames";
 import { type DeviceLink, type DeviceLinkState, type DeviceStore, HandshakeStep } from "./store";
 import { signVisionToken } from "./vision-token";
 
@@ -50,12 +51,6 @@ export type CallOutcome =
   | { kind: "timeout"; afterMs: number }
   | { kind: "unavailable"; reason: string }
   | { kind: "cancelled"; reason: string };
-
-/** What became of a frame from the device (answered to `POST .../messages`, and logged when dropped). */
-export interface FrameReceipt {
-  handled: boolean;
-  result: string;
-}
 
 /** The device's tools as they can be listed now. */
 export type DeviceListing =

@@ -5,9 +5,12 @@
  * says so (`unavailable` / `incomplete`) instead of offering an empty list; a tool of the last complete list can
  * still be asked for by name and answers `device_unavailable`.
  */
-import { deviceCallResult, deviceErrorResult, executionError } from "../result";
-import type { CallOptions, ExecutionResult, SourceListing, ToolDescriptor, ToolSource } from "../types";
-import { DeviceCallResult, type DeviceTool } from "./frames";
+import { DeviceCallResult, type DeviceTool } from "../../contract/device-frames";
+import type { ExecutionResult } from "../../contract/execution";
+import type { SourceListing, ToolDescriptor } from "../../contract/tools";
+import { executionError } from "../result";
+import type { CallOptions, ToolSource } from "../types";
+import { deviceCallResult, deviceErrorResult } from "./result";
 import { deviceToolName } from "./naming";
 import type { DevicePeer } from "./peer";
 

@@ -5,7 +5,7 @@
  * implemented by the session's Durable Object; the peer knows neither SQLite nor WebSockets.
  */
 import { z } from "zod";
-import { DeviceTool } from "./frames";
+import { DeviceTool } from "../../contract/device-frames";
 
 /** The request of the handshake the peer is waiting on: `initialize`, then one `tools/list` per page. */
 export const HandshakeStep = { initialize: "initialize", list: "tools/list" } as const;

@@ -9,6 +9,7 @@
  *   keep failing fast while it runs.
  * - `half_open` → `closed` when the probe succeeds, → `open` (a new cool-down) when it fails.
  */
+import type { BreakerView } from "../../contract/servers";
 
 export const BreakerState = { closed: "closed", open: "open", half_open: "half_open" } as const;
 export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
@@ -18,14 +19,6 @@ export interface BreakerOptions {
   cooldownMs: number;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
-}
-
-/** How the breaker looks from outside (the servers API shows it). */
-export interface BreakerView {
-  state: BreakerState;
-  consecutive_failures: number;
-  /** When an open circuit lets a probe through (ISO time), null otherwise. */
-  retry_at: string | null;
 }
 
 export class CircuitBreaker {
@@ -80,7 +73,7 @@ export class CircuitBreaker {
     return {
       state: this.#state,
       consecutive_failures: this.#failures,
-      retry_at: open ? new Date(this.#openedAt + this.#options.cooldownMs).toISOString() : null,
+      retry_at: open ? new Date(this.#openedAt + this.#options.cooldownMs) : null,
     };
   }
 

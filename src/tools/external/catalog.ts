@@ -6,7 +6,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { UpstreamTool } from "../../cache/tool-cache";
-import type { ToolDescriptor } from "../types";
+import type { ToolDescriptor } from "../../contract/tools";
 
 /** A server answering with more pages than this is cut off (and reported incomplete). */
 export const MAX_LIST_PAGES = 50;

@@ -10,7 +10,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
 import packageJson from "../../../package.json";
-import type { HttpServerConfig, UpstreamTransport } from "../../config/mcp-servers";
+import type { HttpServerConfig } from "../../config/mcp-servers";
+import type { UpstreamTransport } from "../../contract/servers";
 import { sleep, timeoutSignal } from "../../util/abort";
 import { meansTryLegacySse, upstreamMessage } from "./errors";
 import { SseClientTransport } from "./sse-transport";

@@ -28,7 +28,8 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { HttpServerConfig, UpstreamTransport } from "../../config/mcp-servers";
+import type { HttpServerConfig } from "../../config/mcp-servers";
+import type { UpstreamTransport } from "../../contract/servers";
 import { abortReason, raceAbort, timeoutSignal } from "../../util/abort";
 import { type ConnectSettings, connectWithRetries, type OpenedClient } from "./connect";
 import { classifyUpstreamError, UpstreamFailure, upstreamMessage } from "./errors";

@@ -17,7 +17,7 @@
 import { type CachedToolList, readToolList, toolCacheKey, writeToolList } from "../../cache/tool-cache";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
-import type { SourceListing } from "../types";
+import type { SourceListing } from "../../contract/tools";
 import { CircuitBreaker } from "./breaker";
 import { type Catalog, listAllTools, MAX_LIST_PAGES } from "./catalog";
 import { UpstreamConnection } from "./connection";

@@ -18,16 +18,18 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import { executionError, fromCallToolResult } from "../result";
-import type { CallOptions, ExecutionResult, SourceListing, ToolDescriptor, ToolSource } from "../types";
+import type { ExecutionResult } from "../../contract/execution";
+import type { ServerStatus } from "../../contract/servers";
+import type { SourceListing, ToolDescriptor } from "../../contract/tools";
+import type { CallOptions, ToolSource } from "../types";
 import { type Catalog, toolDescriptor } from "./catalog";
 import { meansToolGone } from "./errors";
 import { assignToolNames, toolKey } from "./naming";
 import { ServerSlot, type SlotContext } from "./server-slot";
-import { type ServerStatus, serverStatuses, stdioMessage } from "./status";
+import { serverStatuses, stdioMessage } from "./status";
 import type { UpstreamSessionStore } from "./upstream-session";
 
 // The status view's type, for those who take it from the source.
-export type { ServerStatus } from "./status";
 
 export interface ExternalSourceOptions {
   servers: readonly McpServerConfig[];

@@ -4,26 +4,9 @@
  * session knows of each, in configuration order, with credentials kept out of URLs. Also the message that
  * explains why a stdio entry is not run.
  */
-import type { McpServerConfig, StdioServerConfig, TransportSetting, UpstreamTransport } from "../../config/mcp-servers";
-import type { BreakerView } from "./breaker";
-import type { ConnectionState } from "./connection";
+import type { McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
+import type { ServerStatus } from "../../contract/servers";
 import type { ServerSlot } from "./server-slot";
-
-/** A configured server as `GET /api/v1/mcp/servers` shows it. */
-export interface ServerStatus {
-  name: string;
-  status: ConnectionState | "disabled" | "unsupported";
-  /** As configured; null for a disabled entry. */
-  transport: TransportSetting | "stdio" | null;
-  transport_in_use: UpstreamTransport | null;
-  /** Scheme, host and path only: query strings and user info may hold credentials. */
-  url: string | null;
-  tool_count: number | null;
-  tools_fetched_at: string | null;
-  last_error: string | null;
-  last_latency_ms: number | null;
-  breaker: BreakerView | null;
-}
 
 /** Every server of `servers` with what its slot (enabled HTTP servers have one) knows of it. */
 export function serverStatuses(servers: readonly McpServerConfig[], slots: readonly ServerSlot[]): ServerStatus[] {
@@ -51,7 +34,7 @@ export function serverStatuses(servers: readonly McpServerConfig[], slots: reado
       transport_in_use: slot.connection.transportInUse,
       url: redactUrl(server.url),
       tool_count: slot.catalog?.tools.length ?? null,
-      tools_fetched_at: slot.catalog ? new Date(slot.catalog.fetchedAt).toISOString() : null,
+      tools_fetched_at: slot.catalog ? new Date(slot.catalog.fetchedAt) : null,
       last_error: slot.connection.lastError,
       last_latency_ms: slot.connection.lastLatencyMs,
       breaker: slot.breaker.view(),

@@ -6,7 +6,7 @@
  * end-sessions.ts). SSE sessions live only as long as their stream: nothing is stored for them.
  */
 import { z } from "zod";
-import type { UpstreamTransport } from "../../config/mcp-servers";
+import type { UpstreamTransport } from "../../contract/servers";
 
 /** What is kept of an upstream session (parsed on read: a stored session that does not fit is not resumed). */
 export const StoredUpstreamSession = z.object({

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { LocalToolKey, ServiceConfig } from "../../config/schema";
 import { callHandler, reqLlm } from "../result";
-import type { ExecutionResult } from "../types";
+import type { ExecutionResult } from "../../contract/execution";
 
 /** Everything a local tool may read when it runs. */
 export interface LocalToolContext {

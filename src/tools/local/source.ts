@@ -8,7 +8,9 @@ import { z } from "zod";
 import type { LocalToolKey, ServiceConfig } from "../../config/schema";
 import { fieldIssues, summarizeIssues } from "../../validation";
 import { executionError } from "../result";
-import type { CallOptions, ExecutionResult, SourceListing, ToolDescriptor, ToolSource } from "../types";
+import type { ExecutionResult } from "../../contract/execution";
+import type { SourceListing, ToolDescriptor } from "../../contract/tools";
+import type { CallOptions, ToolSource } from "../types";
 import { LOCAL_TOOLS, type LocalTool } from "./definitions";
 
 const LOCAL_PREFIX = "local_";

@@ -1,12 +1,13 @@
 /**
- * @module sessions
- * Where a tenant's session lives: one Durable Object per (tenant, session id), so a tenant can only
- * ever reach its own sessions. Also maps a session's expected failures to API errors, and holds the answers
- * both APIs (REST and RPC) give for binding and unbinding.
+ * @module api/session-calls
+ * The Worker's calls into a session's Durable Object, shared by both APIs (REST and RPC): where a tenant's
+ * session lives (one Durable Object per tenant and session id, so a tenant only ever reaches its own), its
+ * expected failures as API errors, and the answers to binding and unbinding.
  */
-import type { BindCommand, BindOutcome, SessionOutcome } from "../durable-objects/session-api";
-import type { Env } from "./env";
-import { ApiError } from "./errors";
+import type { BindCommand, SessionOutcome } from "../../durable-objects/session-api";
+import type { BindAnswer, UnbindAnswer } from "../contract/session";
+import type { Env } from "../env";
+import { ApiError } from "../errors";
 
 /** The Durable Object of `sessionId` within `tenant`. */
 export function sessionStub(env: Env, tenant: string, sessionId: string) {
@@ -17,12 +18,6 @@ export function sessionStub(env: Env, tenant: string, sessionId: string) {
 export function unwrap<T>(outcome: SessionOutcome<T>): T {
   if (outcome.ok) return outcome.value;
   throw new ApiError(outcome.error.code, outcome.error.message);
-}
-
-/** What binding a session answers, in both APIs. */
-export interface BindAnswer extends BindOutcome {
-  success: true;
-  message: string;
 }
 
 /** Binds `sessionId` (binding again updates it). */
@@ -38,7 +33,7 @@ export async function bindSession(
 }
 
 /** Forgets `sessionId` and everything it holds; `session_not_found` when it was not bound. */
-export async function unbindSession(env: Env, tenant: string, sessionId: string): Promise<{ success: true; message: string }> {
+export async function unbindSession(env: Env, tenant: string, sessionId: string): Promise<UnbindAnswer> {
   const removed = await sessionStub(env, tenant, sessionId).unbind();
   if (!removed) throw new ApiError("session_not_found", `session "${sessionId}" is not bound`);
   return { success: true, message: "session unbound" };

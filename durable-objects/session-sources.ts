@@ -1,0 +1,52 @@
+/**
+ * @module durable-objects/session-sources
+ * A session's tool sources, built together once and kept for the object's life (the external one holds
+ * upstream connections): local tools, the external MCP servers and the device, behind one router; and the
+ * session a tool call runs for.
+ */
+import type { ServiceConfig } from "../src/config/schema";
+import { DeviceToolSource } from "../src/tools/device/source";
+import type { DevicePeer } from "../src/tools/device/peer";
+import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
+import { ExternalToolSource } from "../src/tools/external/source";
+import { LocalToolSource } from "../src/tools/local/source";
+import { ToolRouter } from "../src/tools/router";
+import type { SessionContext } from "../src/tools/types";
+import type { BindingRow } from "./session-storage";
+
+export interface SessionSources {
+  /** Every source, in listing order: local, external, device. */
+  router: ToolRouter;
+  /** The external servers' source (also in the router): the session closes its idle connections and resets it. */
+  external: ExternalToolSource;
+}
+
+export interface SessionSourcesOptions {
+  config: ServiceConfig;
+  kv: KVNamespace;
+  /** Where the external servers' resumable sessions are kept. */
+  upstreamSessions: UpstreamSessionStore;
+  peer: DevicePeer;
+  waitUntil: (promise: Promise<unknown>) => void;
+  /** An upstream connection opened: the alarm must now also close it once idle. */
+  onConnectionOpened: () => void;
+}
+
+export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
+  const { config } = options;
+  const external = new ExternalToolSource({
+    servers: config.mcpServers,
+    settings: config.external,
+    kv: options.kv,
+    store: options.upstreamSessions,
+    waitUntil: options.waitUntil,
+    onConnectionOpened: options.onConnectionOpened,
+  });
+  const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)]);
+  return { router, external };
+}
+
+/** The bound session a tool call runs for. */
+export function sessionContext(binding: BindingRow): SessionContext {
+  return { tenant: binding.tenant, sessionId: binding.session_id, deviceId: binding.device_id, clientId: binding.client_id };
+}

@@ -1,0 +1,60 @@
+/**
+ * @module contract/servers
+ * A configured external MCP server as a session sees it: connection state, transport, tools, breaker.
+ * Declared once over the moment's form (see contract/time): `ServerStatus` is what the session's Durable
+ * Object answers, `ServerStatusJson` what REST writes.
+ */
+import { z } from "@hono/zod-openapi";
+import { IsoMoment, Moment, type MomentSchema } from "./time";
+
+/** The transports an upstream connection can use. */
+export const UpstreamTransport = z.enum(["streamable-http", "sse"]);
+export type UpstreamTransport = z.infer<typeof UpstreamTransport>;
+
+/** How the service is configured to reach a server: `auto` tries Streamable HTTP and falls back to SSE. */
+export const TransportSetting = z.enum(["auto", ...UpstreamTransport.options]);
+
+/** An upstream connection's state; `idle`: not contacted by this session yet (or closed for idling). */
+export const ConnectionState = z.enum(["idle", "connecting", "ready", "failed", "closed"]);
+
+/** A server's state: its connection's, or why it has none. `unsupported`: a stdio server (see last_error). */
+export const ServerState = z.enum([...ConnectionState.options, "disabled", "unsupported"]);
+
+/** A server's circuit breaker: `open` fails calls fast until `retry_at`; `half_open` lets one probe through. */
+export const BreakerState = z.enum(["closed", "open", "half_open"]);
+
+const breakerViewOf = <T extends MomentSchema>(moment: T) =>
+  z.object({
+    state: BreakerState,
+    consecutive_failures: z.number().int(),
+    /** When an open circuit lets a probe through; null otherwise. */
+    retry_at: z.nullable(moment),
+  });
+
+const serverStatusOf = <T extends MomentSchema>(moment: T) =>
+  z.object({
+    name: z.string(),
+    status: ServerState.openapi({
+      description: "idle: not contacted by this session yet; unsupported: a stdio server (see last_error)",
+    }),
+    transport: z
+      .enum([...TransportSetting.options, "stdio"])
+      .nullable()
+      .openapi({ description: "As configured" }),
+    transport_in_use: UpstreamTransport.nullable(),
+    url: z.string().nullable().openapi({ description: "Scheme, host and path (no query, no credentials)" }),
+    tool_count: z.number().int().nullable(),
+    tools_fetched_at: z.nullable(moment),
+    last_error: z.string().nullable(),
+    last_latency_ms: z.number().nullable(),
+    breaker: breakerViewOf(moment).nullable(),
+  });
+
+/** How a circuit breaker looks from outside. */
+export const BreakerView = breakerViewOf(Moment);
+export type BreakerView = z.infer<typeof BreakerView>;
+
+/** A configured server as `GET /api/v1/mcp/servers` (and ListServers) shows it. */
+export const ServerStatus = serverStatusOf(Moment);
+export type ServerStatus = z.infer<typeof ServerStatus>;
+export const ServerStatusJson = serverStatusOf(IsoMoment).openapi("ServerStatus");

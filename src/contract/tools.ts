@@ -1,0 +1,64 @@
+/**
+ * @module contract/tools
+ * The tool model every API shows: a listed tool, where it comes from, and how each source answered a listing.
+ */
+import { z } from "@hono/zod-openapi";
+
+/** Where a tool lives. */
+export const ToolSourceKind = z.enum(["local", "external", "device"]);
+export type ToolSourceKind = z.infer<typeof ToolSourceKind>;
+
+/** How a source answered a listing. `unsupported`: configured, but not usable here (a stdio server). */
+export const SourceStatus = z.enum(["ok", "unavailable", "incomplete", "unsupported"]);
+export type SourceStatus = z.infer<typeof SourceStatus>;
+
+/** A JSON Schema object describing a tool's arguments, as given to the LLM. */
+export const JsonSchemaObject = z.looseObject({
+  type: z.literal("object"),
+  properties: z.record(z.string(), z.unknown()).optional(),
+  required: z.array(z.string()).optional(),
+});
+export type JsonSchemaObject = z.infer<typeof JsonSchemaObject>;
+
+/** A tool as listed to the gateway. `name` is unique across all sources of a session. */
+export const ToolDescriptor = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    input_schema: JsonSchemaObject,
+    source: ToolSourceKind,
+    original_name: z
+      .string()
+      .openapi({ description: "The name at its source (the device's self.audio_speaker.set_volume, an upstream's echo)" }),
+    server: z.string().optional().openapi({ description: "The configured server the tool comes from (external tools only)" }),
+  })
+  .openapi("Tool");
+export type ToolDescriptor = z.infer<typeof ToolDescriptor>;
+
+/** One source's answer to a listing. A source that cannot list says so here; it never throws. */
+export const SourceListing = z.object({
+  /** `local`, `device`, or the external server's configured name. */
+  source: z.string(),
+  kind: ToolSourceKind,
+  status: SourceStatus,
+  tools: z.array(ToolDescriptor),
+  /** What went wrong, or what to do instead. */
+  error: z.string().optional(),
+});
+export type SourceListing = z.infer<typeof SourceListing>;
+
+/** How one source answered, as reported next to the merged list. */
+export const SourceReport = z
+  .object({
+    source: z.string(),
+    kind: ToolSourceKind,
+    status: SourceStatus,
+    tool_count: z.number().int(),
+    error: z.string().optional(),
+  })
+  .openapi("SourceReport");
+export type SourceReport = z.infer<typeof SourceReport>;
+
+/** A session's tools from every source, and how each source answered. */
+export const ToolList = z.object({ tools: z.array(ToolDescriptor), sources: z.array(SourceReport) });
+export type ToolList = z.infer<typeof ToolList>;
