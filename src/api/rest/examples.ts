@@ -14,6 +14,7 @@ import type {
   MessageResponse,
   ServersResponse,
   SessionView,
+  Tool,
   ToolsResponse,
   UnbindResponse,
 } from "./schemas";
@@ -79,18 +80,21 @@ export const unbindResponses = {
   unbound: { summary: "The session is gone", value: { success: true, message: "session unbound" } },
 } satisfies Examples<typeof UnbindResponse>;
 
+/** The local tool every listing shows. */
+const localTimeTool = {
+  name: "local_get_time",
+  description: "查询当前的日期、时间或星期几时调用。",
+  input_schema: { type: "object", properties: {}, required: [] },
+  source: "local",
+  original_name: "get_time",
+} satisfies z.input<typeof Tool>;
+
 export const toolLists = {
   threeSources: {
     summary: "A local, an external and a device tool, and how each source answered",
     value: {
       tools: [
-        {
-          name: "local_get_time",
-          description: "查询当前的日期、时间或星期几时调用。",
-          input_schema: { type: "object", properties: {}, required: [] },
-          source: "local",
-          original_name: "get_time",
-        },
+        localTimeTool,
         {
           name: "mcp_echo",
           description: "Echoes back the input string",
@@ -121,15 +125,7 @@ export const toolLists = {
   noRelay: {
     summary: "Without a relay the device's tools are unavailable, never an empty list",
     value: {
-      tools: [
-        {
-          name: "local_get_time",
-          description: "查询当前的日期、时间或星期几时调用。",
-          input_schema: { type: "object", properties: {}, required: [] },
-          source: "local",
-          original_name: "get_time",
-        },
-      ],
+      tools: [localTimeTool],
       sources: [localSource, deviceUnavailable],
     },
   },
