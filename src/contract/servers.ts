@@ -16,12 +16,14 @@ export const TransportSetting = z.enum(["auto", ...UpstreamTransport.options]);
 
 /** An upstream connection's state; `idle`: not contacted by this session yet (or closed for idling). */
 export const ConnectionState = z.enum(["idle", "connecting", "ready", "failed", "closed"]);
+export type ConnectionState = z.infer<typeof ConnectionState>;
 
 /** A server's state: its connection's, or why it has none. `unsupported`: a stdio server (see last_error). */
 export const ServerState = z.enum([...ConnectionState.options, "disabled", "unsupported"]);
 
 /** A server's circuit breaker: `open` fails calls fast until `retry_at`; `half_open` lets one probe through. */
 export const BreakerState = z.enum(["closed", "open", "half_open"]);
+export type BreakerState = z.infer<typeof BreakerState>;
 
 const breakerViewOf = <T extends MomentSchema>(moment: T) =>
   z.object({

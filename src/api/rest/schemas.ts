@@ -5,6 +5,7 @@
  * type the handlers and generate the document, so the three cannot drift apart.
  */
 import { z } from "@hono/zod-openapi";
+import { type ErrorCode, ErrorStatus } from "../../errors";
 import { DeviceFrame as DeviceFrameContract } from "../../contract/device-frames";
 import { ExecuteRequest as ExecuteRequestContract, ExecutionResult as ExecutionResultContract } from "../../contract/execution";
 import { ServerStatusJson } from "../../contract/servers";
@@ -85,7 +86,7 @@ export const HealthResponse = z
 export const ErrorResponse = z
   .object({
     error: z.object({
-      code: z.string(),
+      code: z.enum(Object.keys(ErrorStatus) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
       details: z.unknown().optional(),
     }),

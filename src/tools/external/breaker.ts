@@ -9,10 +9,10 @@
  *   keep failing fast while it runs.
  * - `half_open` → `closed` when the probe succeeds, → `open` (a new cool-down) when it fails.
  */
-import type { BreakerView } from "../../contract/servers";
+import { BreakerState, type BreakerView } from "../../contract/servers";
 
-export const BreakerState = { closed: "closed", open: "open", half_open: "half_open" } as const;
-export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
+/** The breaker's states, as the contract lists them. */
+const State = BreakerState.enum;
 
 export interface BreakerOptions {
   failureThreshold: number;
@@ -22,7 +22,7 @@ export interface BreakerOptions {
 }
 
 export class CircuitBreaker {
-  #state: BreakerState = BreakerState.closed;
+  #state: BreakerState = State.closed;
   #failures = 0;
   #openedAt = 0;
   #probeRunning = false;
@@ -37,11 +37,11 @@ export class CircuitBreaker {
    * in `half_open` it is the probe.
    */
   tryAcquire(): boolean {
-    if (this.#state === BreakerState.open) {
+    if (this.#state === State.open) {
       if (this.#options.now() - this.#openedAt < this.#options.cooldownMs) return false;
-      this.#state = BreakerState.half_open;
+      this.#state = State.half_open;
     }
-    if (this.#state === BreakerState.half_open) {
+    if (this.#state === State.half_open) {
       if (this.#probeRunning) return false;
       this.#probeRunning = true;
     }
@@ -49,7 +49,7 @@ export class CircuitBreaker {
   }
 
   succeed(): void {
-    this.#state = BreakerState.closed;
+    this.#state = State.closed;
     this.#failures = 0;
     this.#probeRunning = false;
   }
@@ -57,8 +57,8 @@ export class CircuitBreaker {
   fail(): void {
     this.#failures++;
     this.#probeRunning = false;
-    if (this.#state === BreakerState.half_open || this.#failures >= this.#options.failureThreshold) {
-      this.#state = BreakerState.open;
+    if (this.#state === State.half_open || this.#failures >= this.#options.failureThreshold) {
+      this.#state = State.open;
       this.#openedAt = this.#options.now();
     }
   }
@@ -69,7 +69,7 @@ export class CircuitBreaker {
   }
 
   view(): BreakerView {
-    const open = this.#state === BreakerState.open;
+    const open = this.#state === State.open;
     return {
       state: this.#state,
       consecutive_failures: this.#failures,

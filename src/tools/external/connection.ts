@@ -29,20 +29,14 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { HttpServerConfig } from "../../config/mcp-servers";
-import type { UpstreamTransport } from "../../contract/servers";
+import { ConnectionState, type UpstreamTransport } from "../../contract/servers";
 import { abortReason, raceAbort, timeoutSignal } from "../../util/abort";
 import { type ConnectSettings, connectWithRetries, type OpenedClient } from "./connect";
 import { classifyUpstreamError, UpstreamFailure, upstreamMessage } from "./errors";
 import type { SseClientTransport } from "./sse-transport";
 
-export const ConnectionState = {
-  idle: "idle",
-  connecting: "connecting",
-  ready: "ready",
-  failed: "failed",
-  closed: "closed",
-} as const;
-export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
+/** The connection's states, as the contract lists them. */
+const State = ConnectionState.enum;
 
 export interface ConnectionOptions extends ConnectSettings {
   /** The connection is open (and may hold a stream) until {@link UpstreamConnection.closeIdle} closes it. */
@@ -60,7 +54,7 @@ export interface RequestLimits {
 }
 
 export class UpstreamConnection {
-  #state: ConnectionState = ConnectionState.idle;
+  #state: ConnectionState = State.idle;
   #client: Client | undefined;
   #transport: StreamableHTTPClientTransport | SseClientTransport | undefined;
   #transportInUse: UpstreamTransport | null = null;
@@ -99,7 +93,7 @@ export class UpstreamConnection {
     run: (client: Client, options: RequestOptions) => Promise<T>,
     limits: RequestLimits,
   ): Promise<RequestOutcome<T>> {
-    if (this.#state === ConnectionState.closed) return { ok: false, failure: "unavailable", message: "connection closed" };
+    if (this.#state === State.closed) return { ok: false, failure: "unavailable", message: "connection closed" };
     this.#inFlight++;
     const deadline = timeoutSignal(limits.timeoutMs);
     try {
@@ -116,7 +110,7 @@ export class UpstreamConnection {
    * connect runs, null when it holds no transport.
    */
   idleSince(): number | null {
-    if (this.#inFlight > 0 || this.#state === ConnectionState.connecting) return Date.now();
+    if (this.#inFlight > 0 || this.#state === State.connecting) return Date.now();
     return this.#client ? this.#lastActiveAt : null;
   }
 
@@ -126,8 +120,8 @@ export class UpstreamConnection {
    * the SDK opens after `initialize`); an SSE session ends with its stream.
    */
   closeIdle(): void {
-    if (this.#state !== ConnectionState.ready || this.#inFlight > 0) return;
-    this.#drop(ConnectionState.idle);
+    if (this.#state !== State.ready || this.#inFlight > 0) return;
+    this.#drop(State.idle);
   }
 
   async #request<T>(
@@ -156,7 +150,7 @@ export class UpstreamConnection {
         if (failure === UpstreamFailure.stale_session && attempt === 1) {
           // The server forgot our session (it restarted): start a new one and send the request again.
           this.options.store.clear(this.server.name);
-          this.#drop(ConnectionState.idle);
+          this.#drop(State.idle);
           continue;
         }
         const message =
@@ -167,7 +161,7 @@ export class UpstreamConnection {
               : (this.#lastError ?? upstreamMessage(error));
         if (failure === UpstreamFailure.unavailable || failure === UpstreamFailure.stale_session) {
           this.#lastError = message;
-          this.#drop(ConnectionState.failed);
+          this.#drop(State.failed);
           return { ok: false, failure: UpstreamFailure.unavailable, message };
         }
         if (failure === UpstreamFailure.timeout) this.#lastError = message;
@@ -182,12 +176,12 @@ export class UpstreamConnection {
    */
   close(): void {
     this.#stopConnecting?.abort(new Error("connection closed"));
-    this.#drop(ConnectionState.closed);
+    this.#drop(State.closed);
   }
 
   /** The ready client, connecting (shared by concurrent requests) when there is none; `signal` only stops the waiting. */
   async #connected(signal: AbortSignal): Promise<Client> {
-    if (this.#client && this.#state === ConnectionState.ready) return this.#client;
+    if (this.#client && this.#state === State.ready) return this.#client;
     this.#connecting ??= this.#connectWithRetries().finally(() => (this.#connecting = undefined));
     const connecting = this.#connecting;
     return raceAbort(signal, () => connecting);
@@ -195,18 +189,18 @@ export class UpstreamConnection {
 
   /** Connects within `connectTimeoutMs`, whatever the requests waiting for it do. */
   async #connectWithRetries(): Promise<Client> {
-    this.#state = ConnectionState.connecting;
+    this.#state = State.connecting;
     const stop = new AbortController();
     this.#stopConnecting = stop;
     const outcome = await connectWithRetries(this.server, this.options, stop.signal);
     this.#stopConnecting = undefined;
     if (!outcome.ok) {
       this.#lastError = outcome.message;
-      if (this.state !== ConnectionState.closed) this.#state = ConnectionState.failed;
+      if (this.state !== State.closed) this.#state = State.failed;
       throw outcome.error;
     }
     this.#adopt(outcome.opened);
-    this.#state = ConnectionState.ready;
+    this.#state = State.ready;
     this.options.onOpened();
     return outcome.opened.client;
   }
@@ -214,14 +208,14 @@ export class UpstreamConnection {
   /** Takes an opened client as the connection's, and drops it again when it closes or (SSE) its stream breaks. */
   #adopt({ client, transport, kind }: OpenedClient): void {
     client.onclose = () => {
-      if (this.#client === client) this.#drop(ConnectionState.failed);
+      if (this.#client === client) this.#drop(State.failed);
     };
     if (kind === "sse") {
       // An SSE session lives and dies with its stream: once it breaks, the next request starts a new one.
       client.onerror = (error) => {
         if (this.#client !== client) return;
         this.#lastError = `${this.server.name}: event stream lost: ${upstreamMessage(error)}`;
-        this.#drop(ConnectionState.failed);
+        this.#drop(State.failed);
       };
     }
     this.#client = client;
@@ -234,7 +228,7 @@ export class UpstreamConnection {
     const client = this.#client;
     this.#client = undefined;
     this.#transport = undefined;
-    if (this.#state !== ConnectionState.closed) this.#state = next;
+    if (this.#state !== State.closed) this.#state = next;
     if (client) void client.close().catch(() => undefined);
   }
 }
