@@ -5,7 +5,6 @@
  */
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { ApiError } from "../../errors";
 import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import {
@@ -22,6 +21,7 @@ import {
   unbindResponses,
 } from "./examples";
 import { jsonBody } from "./json-body";
+import { checkRelayHandshake } from "./relay-handshake";
 import {
   BindRequest,
   BindResponse,
@@ -212,9 +212,7 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(relayRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
-    if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError("upgrade_required", "the relay is a WebSocket: send Upgrade: websocket");
-    }
+    checkRelayHandshake(c.req.raw);
     // An upgrade cannot travel over RPC: this one request reaches the session as a fetch.
     return sessionStub(c.env, c.var.tenant, sessionId).fetch(c.req.raw);
   });

@@ -7,7 +7,8 @@
  *
  * - Errors keep each protocol's wire format: whatever the middleware throws (a 401, a 503) is handed to the
  *   procedure's own handler, whose request gate throws it, as a ConnectError, before the body is read.
- * - The body is read up to `limits.max_body_bytes`, as for REST, before Connect parses it.
+ * - The body is read up to `limits.max_body_bytes`, as for REST, and checked (request-checks.ts) before
+ *   Connect parses it; Connect's bare 405 and 415 answers get an error body saying what is accepted.
  * - Native gRPC is off: a Worker cannot send HTTP trailers. Connect and gRPC-Web are served; in production,
  *   Cloudflare's edge converts native gRPC to gRPC-Web in front of the Worker.
  * - Unknown procedures are not routes here, so they reach the app's 404.
@@ -30,6 +31,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { readBodyCapped } from "../read-body";
 import { kCaller } from "./caller";
+import { checkRequest, explainRefusal, kRequestBody } from "./request-checks";
 
 /** What {@link connectApp} serves, and behind what. */
 export interface ConnectAppOptions {
@@ -59,6 +61,7 @@ export function connectApp({ routes, middleware, toConnectError }: ConnectAppOpt
     requestGate(ctx) {
       const rejection = ctx.values.get(kRejection);
       if (rejection) throw toConnectError(rejection.error);
+      checkRequest(ctx, toConnectError);
     },
     // JSON answers show every field, as the REST API's do (proto3 would leave out false, 0 and "").
     jsonOptions: { alwaysEmitImplicit: true },
@@ -69,17 +72,22 @@ export function connectApp({ routes, middleware, toConnectError }: ConnectAppOpt
   const app = new Hono<AppEnv>();
   for (const [path, handler] of handlers) {
     app.use(path, ...middleware);
-    app.all(path, (c) => serve(handler, c));
+    app.all(path, (c) => serve(handler, c, toConnectError));
   }
   app.onError((err, c) => {
     const handler = handlers.get(c.req.path);
     if (!handler) throw err;
-    return serve(handler, c, { error: err });
+    return serve(handler, c, toConnectError, { error: err });
   });
   return app;
 }
 
-async function serve(handler: UniversalHandler, c: Context<AppEnv>, rejection?: { error: unknown }): Promise<Response> {
+async function serve(
+  handler: UniversalHandler,
+  c: Context<AppEnv>,
+  toConnectError: ConnectAppOptions["toConnectError"],
+  rejection?: { error: unknown },
+): Promise<Response> {
   const values = createContextValues();
   let body: Uint8Array = new Uint8Array();
   if (rejection) {
@@ -87,6 +95,7 @@ async function serve(handler: UniversalHandler, c: Context<AppEnv>, rejection?: 
   } else {
     values.set(kCaller, { env: c.env, tenant: c.var.tenant, config: c.var.config });
     body = await readBodyCapped(c.req.raw, c.var.config.limits.max_body_bytes);
+    values.set(kRequestBody, body);
   }
   const request: UniversalServerRequest = {
     httpVersion: "1.1",
@@ -97,5 +106,5 @@ async function serve(handler: UniversalHandler, c: Context<AppEnv>, rejection?: 
     signal: c.req.raw.signal,
     contextValues: values,
   };
-  return universalServerResponseToFetch(await handler(request));
+  return universalServerResponseToFetch(explainRefusal(handler, c.req.raw, await handler(request), toConnectError));
 }
