@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig, requireConfig } from "../src/config/load";
 import { ApiError } from "../src/errors";
+import { stringContaining } from "./matchers";
 
 /** A minimal checked-in config with the given servers. */
 const withServers = (mcpServers: unknown) => ({ mcpServers });
@@ -154,7 +155,7 @@ describe("MCP server configuration", () => {
       expect((error as ApiError).status).toBe(503);
       expect((error as ApiError).toBody().error).toMatchObject({
         code: "config_invalid",
-        message: expect.stringContaining("MISSING_HOST"),
+        message: stringContaining("MISSING_HOST"),
       });
     }
   });
