@@ -1,3 +1,8 @@
+/**
+ * @module vitest.config
+ * The test projects: `service` (the Worker as configured for most tests) and `short-timers` (the same Worker
+ * with connection timers of a second or two), both in workerd with real upstream MCP servers on loopback.
+ */
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";

@@ -1,4 +1,5 @@
 /**
+ * @module test/auth.test
  * API keys: which requests get through, which tenant they act for, and what happens when keys are not
  * (or badly) configured. The deployed case is run by calling the app with that environment directly.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/call-tool-result.test
  * An upstream's MCP CallToolResult converted to the ExecutionResult the gateway gets (unit test of
  * `fromCallToolResult` in src/tools/result.ts).
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/config.test
  * The service configuration: the checked-in file is valid, and an invalid one is reported clearly,
  * naming the field and the rule, by /health and by a 503 on the API.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/device-relay.test
  * The device relay's life: opening it (auth, binding, upgrade), the handshake the service runs on it
  * (initialize with the vision token, tools/list page by page), replacement by a newer relay, closing,
  * unbinding, eviction and hibernation, and the vision token's renewal.

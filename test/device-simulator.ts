@@ -1,4 +1,5 @@
 /**
+ * @module test/device-simulator
  * A XiaoZhi device's MCP server, behaving as the firmware's `McpServer` does (78/xiaozhi-esp32, main/mcp_server.cc):
  * - it reads only `payload`; drops silently anything whose `jsonrpc` is not "2.0", without a string `method`,
  *   with non-object `params`, without a numeric `id`, and every `notifications/*`;

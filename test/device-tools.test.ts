@@ -1,4 +1,5 @@
 /**
+ * @module test/device-tools.test
  * Calling the device's tools through the relay: the result of each default tool, the device's errors,
  * argument coercion, concurrent calls answered out of order, timeouts, notifications, malformed frames.
  */

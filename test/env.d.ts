@@ -1,4 +1,7 @@
-/** Types `env` and `exports` of `cloudflare:workers` in the tests with this Worker's own. */
+/**
+ * @module test/env
+ * Types `env` and `exports` of `cloudflare:workers` in the tests with this Worker's own.
+ */
 import type { Env as WorkerEnv } from "../src/env";
 import type * as WorkerModule from "../src/index";
 

@@ -1,4 +1,5 @@
 /**
+ * @module test/errors.test
  * The one error model: every client mistake is a 4xx `{"error": {code, message, details?}}` naming the field
  * and the rule, and a rejected request changes nothing.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/external-breaker.test
  * The circuit breaker each external server's calls go through (unit test of src/tools/external/breaker.ts).
  */
 import { describe, expect, it } from "vitest";

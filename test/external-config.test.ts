@@ -1,4 +1,5 @@
 /**
+ * @module test/external-config.test
  * External server configuration: the `.mcp_server_settings.json` shape, `MCP_SERVERS`, `${VAR}` substitution
  * and every configuration error, through `loadConfig` (the same function every request goes through).
  */

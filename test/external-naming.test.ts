@@ -1,4 +1,5 @@
 /**
+ * @module test/external-naming.test
  * External tool names: how each server's tools are named for the LLM (unit test of src/tools/external/naming.ts).
  */
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
 /**
+ * @module test/external-resilience.test
  * What a session's upstream connections survive: many calls, eviction of the Durable Object, an upstream
  * that stops and comes back, one that stays down (circuit breaker), a tool that disappears. Runs against the
  * `flaky` host only (servers `restartable`, Streamable HTTP, and `restartable_sse`, SSE reached through

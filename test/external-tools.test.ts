@@ -1,4 +1,5 @@
 /**
+ * @module test/external-tools.test
  * External MCP servers through the public API, against real server-everything upstreams on loopback
  * (Streamable HTTP and SSE), set up by test/upstreams/global-setup.ts.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/local-tools.test
  * The local tools through the REST API: listing, each tool's result, argument validation, and the seed's
  * integration scenario.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/rpc-errors.test
  * mcp.MCPService's failures: each Connect code the service answers, with the REST API's message and error
  * code (in an `mcp.ErrorDetail`), over every protocol; deadlines; and how the RPC paths sit next to REST's
  * 404 and 405.

@@ -1,4 +1,5 @@
 /**
+ * @module test/rpc.test
  * mcp.MCPService over Connect (JSON and binary) and gRPC-Web: every rpc's happy path, answering what the
  * REST API answers for the same session.
  */

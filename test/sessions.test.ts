@@ -1,4 +1,5 @@
 /**
+ * @module test/sessions.test
  * Session binding through the REST API: bind, read, unbind, idempotency, tenant isolation,
  * surviving eviction, and idle expiry by the Durable Object's alarm.
  */

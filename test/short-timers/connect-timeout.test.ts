@@ -1,4 +1,5 @@
 /**
+ * @module test/short-timers/connect-timeout.test
  * Connecting to an upstream has its own deadline (`external.connect_timeout_ms`, 2 s in this project), apart
  * from any caller's: a server that answers the SSE GET but never names its message endpoint cannot leave the
  * connection stuck, and a caller that gives up early does not fail the others waiting on the same connect.

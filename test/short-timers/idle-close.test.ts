@@ -1,4 +1,5 @@
 /**
+ * @module test/short-timers/idle-close.test
  * Idle upstream connections are closed by the session's alarm (`external.idle_close_seconds`, 1 s in this
  * project), so their open streams (the SSE session, the Streamable HTTP GET stream the SDK opens after
  * `initialize`) do not keep the Durable Object awake: once closed, nothing is in flight and the object can be

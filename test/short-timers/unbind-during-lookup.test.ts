@@ -1,4 +1,5 @@
 /**
+ * @module test/short-timers/unbind-during-lookup.test
  * An unbind that lands while an execute is still finding its tool (listing sources that wait on an upstream)
  * ends that execute too: it answers like any call to an unbound session instead of running afterwards.
  * This file starts with an empty tool-list cache, so the first lookup has to reach the upstream, whose SSE

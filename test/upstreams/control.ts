@@ -1,4 +1,5 @@
 /**
+ * @module test/upstreams/control
  * The tests' handle on the upstream hosts (runs in workerd): reads their counters and stops, starts or
  * changes them through the global setup's control endpoint.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/upstreams/global-setup
  * Vitest global setup (Node): starts the upstream hosts and a control endpoint on 127.0.0.1, and provides
  * their URLs to the Worker's configuration (vitest.config.ts) and to the tests (`inject("upstreams")`).
  * Tests run inside workerd and cannot start processes or servers themselves: they steer the hosts through
