@@ -1,7 +1,13 @@
+/**
+ * @module vitest.config
+ * The test projects: `service` (the Worker as configured for most tests) and `short-timers` (the same Worker
+ * with connection timers of a second or two), both in workerd with real upstream MCP servers on loopback.
+ */
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_API_KEYS } from "./test/keys.ts";
+import { dropWorkerdNoise, withoutBrokenSourcemaps } from "./test/quiet-output.ts";
 import { shortTimerServers, substitutionBindings, testMcpServers, type Upstreams } from "./test/upstreams/servers.ts";
 
 /** The Worker under test, with real MCP servers on loopback (started by the global setup) as its `MCP_SERVERS`. */
@@ -20,13 +26,17 @@ function testWorker(mcpServers: (upstreams: Upstreams) => object) {
 
 const globalSetup = ["./test/upstreams/global-setup.ts"];
 
+dropWorkerdNoise();
+
 export default defineConfig({
   test: {
+    // Console output of passing tests is the service's expected-failure logging: shown for failing tests only.
+    silent: "passed-only",
     // The upstream hosts are shared and some tests count the requests they receive: one file at a time.
     fileParallelism: false,
     projects: [
       {
-        plugins: [testWorker(testMcpServers)],
+        plugins: [testWorker(testMcpServers), withoutBrokenSourcemaps()],
         test: {
           name: "service",
           include: ["test/**/*.test.ts"],
@@ -37,7 +47,7 @@ export default defineConfig({
       {
         // The Worker deployed with test/short-timers/service.config.json in place of the checked-in config:
         // connection timers of a second or two, for the tests that wait for them.
-        plugins: [testWorker(shortTimerServers)],
+        plugins: [testWorker(shortTimerServers), withoutBrokenSourcemaps()],
         resolve: {
           alias: [
             {

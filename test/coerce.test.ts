@@ -1,4 +1,5 @@
 /**
+ * @module test/coerce.test
  * Arguments brought to the schema's types before any source sees them (unit test of src/tools/coerce.ts).
  */
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
 /**
+ * @module test/config.test
  * The service configuration: the checked-in file is valid, and an invalid one is reported clearly,
  * naming the field and the rule, by /health and by a 503 on the API.
  */
@@ -7,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import checkedIn from "../config/service.config.json";
 import { createApp } from "../src/app";
 import { loadConfig } from "../src/config/load";
+import type { ErrorBody } from "./api";
 
 describe("config", () => {
   it("the checked-in config is valid", () => {
@@ -53,7 +55,7 @@ describe("config", () => {
   it("an invalid config makes /health degraded and every API call a 503 naming the problem", async () => {
     const app = createApp();
     const badEnv = { ...env, SESSION_IDLE_TTL_SECONDS: "soon" };
-    const health: any = await (await app.request("/health", {}, badEnv)).json();
+    const health = await (await app.request("/health", {}, badEnv)).json();
     expect(health).toMatchObject({ status: "degraded", config: "invalid" });
 
     const res = await app.request(
@@ -62,7 +64,7 @@ describe("config", () => {
       badEnv,
     );
     expect(res.status).toBe(503);
-    const body: any = await res.json();
+    const body = await res.json<ErrorBody>();
     expect(body.error.code).toBe("config_invalid");
     expect(body.error.message).toContain("SESSION_IDLE_TTL_SECONDS");
   });

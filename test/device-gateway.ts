@@ -1,12 +1,14 @@
 /**
+ * @module test/device-gateway
  * The gateway's side of the device relay, for tests: opens the relay through the Worker's public surface and
  * pipes frames between it and a {@link DeviceSimulator}, as a gateway pipes them to the device's WebSocket.
  */
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { okBody, restListTools, restPostMessage, type ToolsBody } from "./api";
 import type { DeviceSimulator } from "./device-simulator";
-import { api } from "./helpers";
 import { TENANT_A_KEY } from "./keys";
+import { pollUntil } from "./poll";
 
 export interface Relay {
   ws: WebSocket;
@@ -43,7 +45,7 @@ export async function openRelay(
   });
   if (options.deviceReplies === "http") {
     device.connect((frame) => {
-      void postMessage(sessionId, JSON.parse(frame));
+      void restPostMessage(sessionId, JSON.parse(frame));
     });
   } else {
     device.connect((frame) => ws.send(frame));
@@ -51,41 +53,31 @@ export async function openRelay(
   return { ws, closed };
 }
 
-/** `POST .../messages` with one device frame. */
-export function postMessage(sessionId: string, frame: unknown) {
-  return api(`/api/v1/mcp/sessions/${sessionId}/messages`, { body: frame });
+/** What a session lists of the device: its source report, its tools, and every source's tools. */
+export interface DeviceListing {
+  report: ToolsBody["sources"][number] | undefined;
+  tools: ToolsBody["tools"];
+  all: ToolsBody["tools"];
 }
 
 /** The session's tools and the `device` source's report. */
-export async function deviceListing(sessionId: string) {
-  const res = await api(`/api/v1/mcp/tools?session_id=${sessionId}`);
-  expect(res.status).toBe(200);
-  const report = res.body.sources.find((s: { source: string }) => s.source === "device");
-  const tools = res.body.tools.filter((t: { source: string }) => t.source === "device");
-  return { report, tools, all: res.body.tools };
+export async function deviceListing(sessionId: string): Promise<DeviceListing> {
+  const body = okBody(await restListTools(sessionId));
+  const report = body.sources.find((s) => s.source === "device");
+  const tools = body.tools.filter((t) => t.source === "device");
+  return { report, tools, all: body.tools };
 }
 
 /** Waits until the device's tool list is complete (the relay's handshake is done). */
-export async function untilDeviceReady(sessionId: string) {
-  return until(async () => {
-    const listing = await deviceListing(sessionId);
-    return listing.report.status === "ok" ? listing : undefined;
-  }, `the device tools of ${sessionId} to be listed`);
+export function untilDeviceReady(sessionId: string): Promise<DeviceListing> {
+  return untilDeviceListing(sessionId, "ok");
 }
 
-/** Executes a tool with an optional `timeout_ms`. */
-export function executeTool(sessionId: string, tool: string, args: Record<string, unknown> = {}, timeoutMs?: number) {
-  const body: Record<string, unknown> = { session_id: sessionId, arguments: args };
-  if (timeoutMs !== undefined) body.timeout_ms = timeoutMs;
-  return api(`/api/v1/mcp/tools/${tool}/execute`, { body });
-}
-
-/** Polls `check` until it returns a value (not undefined/false); fails after a few seconds. */
-export async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
+/** Waits until the device source reports `status`. */
+export function untilDeviceListing(sessionId: string, status: string): Promise<DeviceListing> {
+  return pollUntil(
+    () => deviceListing(sessionId),
+    (listing) => listing.report?.status === status,
+    `the device tools of ${sessionId} to be ${status}`,
+  );
 }

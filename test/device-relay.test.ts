@@ -1,40 +1,47 @@
 /**
+ * @module test/device-relay.test
  * The device relay's life: opening it (auth, binding, upgrade), the handshake the service runs on it
  * (initialize with the vision token, tools/list page by page), replacement by a newer relay, closing,
  * unbinding, eviction and hibernation, and the vision token's renewal.
  */
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../src/api/session-calls";
+import {
+  type ErrorBody,
+  fieldDetails,
+  restBind,
+  restExecute,
+  restGetSession,
+  restPostMessage,
+  restRequest,
+  restUnbind,
+} from "./api";
+import { deviceListing, openRelay, requestRelay, untilDeviceListing, untilDeviceReady } from "./device-gateway";
 import { DeviceSimulator, paddedTool, verifyHs256 } from "./device-simulator";
-import { deviceListing, executeTool, openRelay, postMessage, requestRelay, until, untilDeviceReady } from "./device-gateway";
-import { api, bindSession } from "./helpers";
 import { TENANT_B_KEY } from "./keys";
+import { pollUntil } from "./poll";
+import { sessionObject } from "./session-object";
+import { stringMatching } from "./matchers";
 
 const VISION_URL = "https://gw.example.com/api/vision";
 const SECRET = "gateway-server-secret";
 
-function stub(sessionId: string) {
-  return sessionStub(env, "tenant-a", sessionId);
-}
-
 describe("opening the relay", () => {
   it("needs the API key, a bound session of the key's tenant, and a WebSocket upgrade", async () => {
-    await bindSession("open-1");
+    await restBind("open-1");
 
     const noKey = await requestRelay("open-1", { Authorization: "" });
     expect(noKey.status).toBe(401);
 
-    const noUpgrade = await api("/api/v1/mcp/sessions/open-1/relay");
+    const noUpgrade = await restRequest<ErrorBody>("/api/v1/mcp/sessions/open-1/relay");
     expect(noUpgrade.status).toBe(426);
     expect(noUpgrade.body.error.code).toBe("upgrade_required");
 
     const unbound = await requestRelay("never-bound");
     expect(unbound.status).toBe(404);
-    expect((await unbound.json<{ error: { code: string } }>()).error.code).toBe("session_not_found");
+    expect((await unbound.json<ErrorBody>()).error.code).toBe("session_not_found");
     // Nothing was written for it: it is still unknown.
-    expect((await api("/api/v1/mcp/sessions/never-bound")).status).toBe(404);
+    expect((await restGetSession("never-bound")).status).toBe(404);
 
     const otherTenant = await requestRelay("open-1", { Authorization: `Bearer ${TENANT_B_KEY}` });
     expect(otherTenant.status).toBe(404);
@@ -42,12 +49,12 @@ describe("opening the relay", () => {
     const badId = await requestRelay("bad id!");
     expect(badId.status).toBe(400);
 
-    const wrongMethod = await api("/api/v1/mcp/sessions/open-1/relay", { method: "POST", body: {} });
+    const wrongMethod = await restRequest<ErrorBody>("/api/v1/mcp/sessions/open-1/relay", { method: "POST", body: {} });
     expect(wrongMethod.status).toBe(405);
   });
 
   it("sends initialize first, with the vision url and an HS256 token GO's vision endpoints accept", async () => {
-    await bindSession("open-2", { device_id: "11:22:33:44:55:66", vision_url: VISION_URL, token: SECRET });
+    await restBind("open-2", { device_id: "11:22:33:44:55:66", vision_url: VISION_URL, token: SECRET });
     const device = new DeviceSimulator({ deviceId: "11:22:33:44:55:66" });
     await openRelay("open-2", device);
     await untilDeviceReady("open-2");
@@ -65,12 +72,12 @@ describe("opening the relay", () => {
     expect((claims?.exp as number) - (claims?.iat as number)).toBe(3600);
     expect(await verifyHs256(device.vision?.token ?? "", "another-secret")).toBeUndefined();
 
-    const session = await api("/api/v1/mcp/sessions/open-2");
+    const session = await restGetSession("open-2");
     expect(session.body.device).toMatchObject({ relay: "open", tools_status: "ok", last_notification: null });
   });
 
   it("gives the device no vision capability when the binding has no vision url", async () => {
-    await bindSession("open-3");
+    await restBind("open-3");
     const device = new DeviceSimulator();
     await openRelay("open-3", device);
     await untilDeviceReady("open-3");
@@ -82,11 +89,11 @@ describe("opening the relay", () => {
 
 describe("the device's tool list", () => {
   it("is unavailable without a relay and incomplete while the handshake waits, never an empty ok list", async () => {
-    await bindSession("list-1");
+    await restBind("list-1");
     const before = await deviceListing("list-1");
     expect(before.report).toMatchObject({ status: "unavailable", tool_count: 0 });
-    expect(before.report.error).toMatch(/no device relay is open/);
-    expect(before.all.some((t: { source: string }) => t.source === "local")).toBe(true);
+    expect(before.report?.error).toMatch(/no device relay is open/);
+    expect(before.all.some((t) => t.source === "local")).toBe(true);
 
     // A gateway that has not piped the device yet: initialize goes out and waits.
     const res = await requestRelay("list-1");
@@ -97,22 +104,26 @@ describe("the device's tool list", () => {
       sent.push(String(event.data));
     });
     ws.accept();
-    await until(() => sent.length === 1, "initialize");
+    await pollUntil(
+      () => sent.length,
+      (n) => n === 1,
+      "initialize",
+    );
     const waiting = await deviceListing("list-1");
     expect(waiting.report).toMatchObject({ status: "incomplete", tool_count: 0 });
-    expect(waiting.report.error).toMatch(/waiting for initialize/);
+    expect(waiting.report?.error).toMatch(/waiting for initialize/);
 
     // Unanswered past the handshake timeout, it says so.
-    await runInDurableObject(stub("list-1"), (_instance, state) => {
+    await runInDurableObject(sessionObject("list-1"), (_instance, state) => {
       state.storage.sql.exec("UPDATE device_link SET handshake = json_set(handshake, '$.startedAt', 0)");
     });
     const stale = await deviceListing("list-1");
     expect(stale.report).toMatchObject({ status: "unavailable" });
-    expect(stale.report.error).toMatch(/has not answered initialize/);
+    expect(stale.report?.error).toMatch(/has not answered initialize/);
   });
 
   it("is read page by page (8000-byte pages, cursor = next tool's name) into one list", async () => {
-    await bindSession("list-2");
+    await restBind("list-2");
     const boardTools = Array.from({ length: 30 }, (_, n) => paddedTool(n));
     const device = new DeviceSimulator({ boardTools });
     await openRelay("list-2", device);
@@ -127,15 +138,15 @@ describe("the device's tool list", () => {
 
     // Every visible tool once, in the device's order; the user-only tool stays hidden (no withUserTools).
     const visible = device.tools.filter((t) => !t.userOnly).map((t) => t.name);
-    expect(tools.map((t: { original_name: string }) => t.original_name)).toEqual(visible);
+    expect(tools.map((t) => t.original_name)).toEqual(visible);
     expect(report).toMatchObject({ status: "ok", tool_count: visible.length });
-    expect(tools.find((t: { original_name: string }) => t.original_name === "self.board.gadget_07")).toMatchObject({
+    expect(tools.find((t) => t.original_name === "self.board.gadget_07")).toMatchObject({
       name: "self_board_gadget_07",
       source: "device",
       input_schema: { type: "object", properties: { level: { type: "integer", default: 1 } }, required: [] },
     });
-    const volume = tools.find((t: { name: string }) => t.name === "self_audio_speaker_set_volume");
-    expect(volume.input_schema).toMatchObject({
+    const volume = tools.find((t) => t.name === "self_audio_speaker_set_volume");
+    expect(volume?.input_schema).toMatchObject({
       properties: { volume: { type: "integer", minimum: 0, maximum: 100 } },
       required: ["volume"],
     });
@@ -145,24 +156,21 @@ describe("the device's tool list", () => {
   });
 
   it("reports the device's refusal when a tool does not fit a page", async () => {
-    await bindSession("list-3");
+    await restBind("list-3");
     const device = new DeviceSimulator({ boardTools: [paddedTool(1, 9000)] });
     await openRelay("list-3", device);
-    const listing = await until(async () => {
-      const l = await deviceListing("list-3");
-      return l.report.status === "unavailable" ? l : undefined;
-    }, "the listing to fail");
-    expect(listing.report.error).toBe(
+    const listing = await untilDeviceListing("list-3", "unavailable");
+    expect(listing.report?.error).toBe(
       "the device refused tools/list: Failed to add tool self.board.gadget_01 because of payload size limit",
     );
   });
 
   it("comes from the device's replies delivered over HTTP just as well", async () => {
-    await bindSession("list-4");
+    await restBind("list-4");
     const device = new DeviceSimulator();
     await openRelay("list-4", device, { deviceReplies: "http" });
     await untilDeviceReady("list-4");
-    const res = await executeTool("list-4", "self_audio_speaker_set_volume", { volume: 12 });
+    const res = await restExecute("list-4", "self_audio_speaker_set_volume", { volume: 12 });
     expect(res.body).toMatchObject({ success: true, action: "req_llm", result: "true" });
     expect(device.volume).toBe(12);
   });
@@ -170,23 +178,27 @@ describe("the device's tool list", () => {
 
 describe("replacing and closing the relay", () => {
   it("a second relay replaces the first: the old one is closed, its calls fail, the new list replaces the old", async () => {
-    await bindSession("swap-1");
+    await restBind("swap-1");
     const first = new DeviceSimulator({ boardTools: [{ name: "self.first.only", description: "first", run: () => 1 }] });
     const firstRelay = await openRelay("swap-1", first);
     await untilDeviceReady("swap-1");
     first.holdCalls = true;
-    const pending = executeTool("swap-1", "self_get_device_status", {}, 60_000);
-    await until(() => first.heldCallIds().length === 1, "the call to reach the first device");
+    const pending = restExecute("swap-1", "self_get_device_status", {}, { timeoutMs: 60_000 });
+    await pollUntil(
+      () => first.heldCallIds().length,
+      (n) => n === 1,
+      "the call to reach the first device",
+    );
 
     const second = new DeviceSimulator({ boardTools: [{ name: "self.second.only", description: "second", run: () => 2 }] });
     await openRelay("swap-1", second);
     expect(await firstRelay.closed).toMatchObject({ code: 4000 });
     const failed = await pending;
     expect(failed.body).toMatchObject({ success: false, error: { code: "device_unavailable" } });
-    expect(failed.body.error.message).toMatch(/replaced/);
+    expect(failed.body.error?.message).toMatch(/replaced/);
 
     const { tools } = await untilDeviceReady("swap-1");
-    const names = tools.map((t: { name: string }) => t.name);
+    const names = tools.map((t) => t.name);
     expect(names).toContain("self_second_only");
     expect(names).not.toContain("self_first_only");
     expect(names.length).toBe(new Set(names).size);
@@ -194,35 +206,36 @@ describe("replacing and closing the relay", () => {
     // Ids keep counting across relays: none of the second relay's repeats the first's.
     const firstIds = new Set(first.received.map((p) => p.id));
     expect(second.received.every((p) => !firstIds.has(p.id))).toBe(true);
-    const answer = await executeTool("swap-1", "self_second_only");
+    const answer = await restExecute("swap-1", "self_second_only");
     expect(answer.body).toMatchObject({ success: true, result: "2" });
   });
 
   it("closing mid-call fails the call at once; the device's tools are unavailable until the next relay lists them", async () => {
-    await bindSession("close-1");
+    await restBind("close-1");
     const device = new DeviceSimulator();
     const relay = await openRelay("close-1", device);
     await untilDeviceReady("close-1");
     device.holdCalls = true;
     // 60 s: only the close can end this call within the test's time.
-    const pending = executeTool("close-1", "self_audio_speaker_set_volume", { volume: 5 }, 60_000);
-    await until(() => device.heldCallIds().length === 1, "the call to reach the device");
+    const pending = restExecute("close-1", "self_audio_speaker_set_volume", { volume: 5 }, { timeoutMs: 60_000 });
+    await pollUntil(
+      () => device.heldCallIds().length,
+      (n) => n === 1,
+      "the call to reach the device",
+    );
     relay.ws.close(1000, "device went away");
 
     const failed = await pending;
     expect(failed.status).toBe(200);
     expect(failed.body).toMatchObject({ success: false, action: "error", error: { code: "device_unavailable" } });
-    expect(failed.body.error.message).toMatch(/relay closed/);
+    expect(failed.body.error?.message).toMatch(/relay closed/);
 
-    const listing = await until(async () => {
-      const l = await deviceListing("close-1");
-      return l.report.status === "unavailable" ? l : undefined;
-    }, "the device tools to be unavailable");
+    const listing = await untilDeviceListing("close-1", "unavailable");
     expect(listing.tools).toEqual([]);
     // A tool the LLM may still hold answers as unavailable, not as an unknown tool.
-    const late = await executeTool("close-1", "self_audio_speaker_set_volume", { volume: 5 });
+    const late = await restExecute("close-1", "self_audio_speaker_set_volume", { volume: 5 });
     expect(late.body).toMatchObject({ success: false, error: { code: "device_unavailable" } });
-    expect((await api("/api/v1/mcp/sessions/close-1")).body.device).toMatchObject({
+    expect((await restGetSession("close-1")).body.device).toMatchObject({
       relay: "closed",
       tools_status: "unavailable",
     });
@@ -230,20 +243,24 @@ describe("replacing and closing the relay", () => {
     const again = new DeviceSimulator();
     await openRelay("close-1", again);
     await untilDeviceReady("close-1");
-    expect((await executeTool("close-1", "self_audio_speaker_set_volume", { volume: 6 })).body.success).toBe(true);
+    expect((await restExecute("close-1", "self_audio_speaker_set_volume", { volume: 6 })).body.success).toBe(true);
     expect(again.volume).toBe(6);
   });
 
   it("unbinding closes the relay (4001) and fails a pending call at once", async () => {
-    await bindSession("close-2");
+    await restBind("close-2");
     const device = new DeviceSimulator();
     const relay = await openRelay("close-2", device);
     await untilDeviceReady("close-2");
     device.holdCalls = true;
-    const pending = executeTool("close-2", "self_get_device_status", {}, 60_000);
-    await until(() => device.heldCallIds().length === 1, "the call to reach the device");
+    const pending = restExecute("close-2", "self_get_device_status", {}, { timeoutMs: 60_000 });
+    await pollUntil(
+      () => device.heldCallIds().length,
+      (n) => n === 1,
+      "the call to reach the device",
+    );
 
-    expect((await api("/api/v1/mcp/sessions/close-2", { method: "DELETE" })).status).toBe(200);
+    expect((await restUnbind("close-2")).status).toBe(200);
     expect(await relay.closed).toMatchObject({ code: 4001 });
     expect((await pending).body).toMatchObject({ success: false, error: { code: "cancelled", message: "session unbound" } });
     expect((await requestRelay("close-2")).status).toBe(404);
@@ -253,16 +270,16 @@ describe("replacing and closing the relay", () => {
     // The old socket's close can arrive late; were the generations equal, it would end the new relay.
     const generation = () =>
       runInDurableObject(
-        stub("close-3"),
+        sessionObject("close-3"),
         (_i, state) => state.storage.sql.exec<{ relay: number }>("SELECT relay FROM device_link").one().relay,
       );
-    await bindSession("close-3");
+    await restBind("close-3");
     await openRelay("close-3", new DeviceSimulator());
     await untilDeviceReady("close-3");
     const before = await generation();
-    expect((await api("/api/v1/mcp/sessions/close-3", { method: "DELETE" })).status).toBe(200);
+    expect((await restUnbind("close-3")).status).toBe(200);
 
-    await bindSession("close-3");
+    await restBind("close-3");
     await openRelay("close-3", new DeviceSimulator());
     await untilDeviceReady("close-3");
     expect(await generation()).toBeGreaterThan(before);
@@ -271,15 +288,15 @@ describe("replacing and closing the relay", () => {
 
 describe("JSON-RPC ids", () => {
   it("stay within int32: after 2147483647 the counter starts again at 1", async () => {
-    await bindSession("ids-1");
+    await restBind("ids-1");
     const device = new DeviceSimulator();
     await openRelay("ids-1", device);
     await untilDeviceReady("ids-1");
-    await runInDurableObject(stub("ids-1"), (_instance, state) => {
+    await runInDurableObject(sessionObject("ids-1"), (_instance, state) => {
       state.storage.sql.exec("UPDATE device_link SET next_rpc_id = 2147483647");
     });
-    expect((await executeTool("ids-1", "self_audio_speaker_set_volume", { volume: 1 })).body.success).toBe(true);
-    expect((await executeTool("ids-1", "self_audio_speaker_set_volume", { volume: 2 })).body.success).toBe(true);
+    expect((await restExecute("ids-1", "self_audio_speaker_set_volume", { volume: 1 })).body.success).toBe(true);
+    expect((await restExecute("ids-1", "self_audio_speaker_set_volume", { volume: 2 })).body.success).toBe(true);
     expect(device.requests("tools/call").map((p) => p.id)).toEqual([2147483647, 1]);
     expect(device.volume).toBe(2);
   });
@@ -287,24 +304,24 @@ describe("JSON-RPC ids", () => {
 
 describe("eviction and hibernation", () => {
   it("the relay keeps working after the object is evicted with its WebSockets hibernated", async () => {
-    await bindSession("evict-1");
+    await restBind("evict-1");
     const device = new DeviceSimulator();
     const relay = await openRelay("evict-1", device);
     await untilDeviceReady("evict-1");
-    expect((await executeTool("evict-1", "self_audio_speaker_set_volume", { volume: 20 })).body.success).toBe(true);
+    expect((await restExecute("evict-1", "self_audio_speaker_set_volume", { volume: 20 })).body.success).toBe(true);
 
-    await runInDurableObject(stub("evict-1"), (instance) => {
+    await runInDurableObject(sessionObject("evict-1"), (instance) => {
       (instance as unknown as { marker?: string }).marker = "before eviction";
     });
-    await evictDurableObject(stub("evict-1"));
+    await evictDurableObject(sessionObject("evict-1"));
     // A new instance: memory is gone, storage and the hibernated relay remain.
     expect(
-      await runInDurableObject(stub("evict-1"), (instance) => (instance as unknown as { marker?: string }).marker),
+      await runInDurableObject(sessionObject("evict-1"), (instance) => (instance as unknown as { marker?: string }).marker),
     ).toBeUndefined();
 
     const listing = await deviceListing("evict-1");
     expect(listing.report).toMatchObject({ status: "ok", tool_count: 5 });
-    const res = await executeTool("evict-1", "self_audio_speaker_set_volume", { volume: 30 });
+    const res = await restExecute("evict-1", "self_audio_speaker_set_volume", { volume: 30 });
     expect(res.body).toMatchObject({ success: true, result: "true" });
     expect(device.volume).toBe(30);
     // The id counter survived: no id was used twice.
@@ -318,38 +335,42 @@ describe("eviction and hibernation", () => {
   });
 
   it("an eviction that closes the WebSockets leaves the device tools unavailable", async () => {
-    await bindSession("evict-2");
+    await restBind("evict-2");
     const device = new DeviceSimulator();
     await openRelay("evict-2", device);
     await untilDeviceReady("evict-2");
-    await evictDurableObject(stub("evict-2"), { webSockets: "close" });
+    await evictDurableObject(sessionObject("evict-2"), { webSockets: "close" });
     const listing = await deviceListing("evict-2");
     expect(listing.report).toMatchObject({ status: "unavailable", tool_count: 0 });
-    const res = await executeTool("evict-2", "self_get_device_status");
+    const res = await restExecute("evict-2", "self_get_device_status");
     expect(res.body).toMatchObject({ success: false, error: { code: "device_unavailable" } });
   });
 });
 
 describe("the vision token", () => {
   it("is renewed by re-initialising before it expires; the new list replaces the old one", async () => {
-    await bindSession("token-1", { vision_url: VISION_URL, token: SECRET });
+    await restBind("token-1", { vision_url: VISION_URL, token: SECRET });
     const device = new DeviceSimulator({ visionSecret: SECRET });
     await openRelay("token-1", device);
     const before = await untilDeviceReady("token-1");
 
     // The alarm is set for the renewal, well before the session's idle expiry.
-    const { alarm, refreshAt } = await runInDurableObject(stub("token-1"), async (_instance, state) => ({
+    const { alarm, refreshAt } = await runInDurableObject(sessionObject("token-1"), async (_instance, state) => ({
       alarm: await state.storage.getAlarm(),
       refreshAt: state.storage.sql.exec<{ refresh_at: number }>("SELECT refresh_at FROM device_link").one().refresh_at,
     }));
     expect(alarm).toBe(refreshAt);
     expect(refreshAt - Date.now()).toBeLessThan(3600_000);
 
-    await runInDurableObject(stub("token-1"), (_instance, state) => {
+    await runInDurableObject(sessionObject("token-1"), (_instance, state) => {
       state.storage.sql.exec("UPDATE device_link SET refresh_at = 1");
     });
-    expect(await runDurableObjectAlarm(stub("token-1"))).toBe(true);
-    await until(() => device.requests("tools/list").length === 2, "the list to be read again");
+    expect(await runDurableObjectAlarm(sessionObject("token-1"))).toBe(true);
+    await pollUntil(
+      () => device.requests("tools/list").length,
+      (n) => n === 2,
+      "the list to be read again",
+    );
     const after = await untilDeviceReady("token-1");
 
     const [, renewal] = device.requests("initialize");
@@ -357,48 +378,48 @@ describe("the vision token", () => {
     expect(renewed.url).toBe(VISION_URL);
     expect(await verifyHs256(renewed.token, SECRET)).toMatchObject({ device_id: "AA:BB:CC:DD:EE:FF" });
     const nextRefresh = await runInDurableObject(
-      stub("token-1"),
+      sessionObject("token-1"),
       (_instance, state) => state.storage.sql.exec<{ refresh_at: number }>("SELECT refresh_at FROM device_link").one().refresh_at,
     );
     expect(nextRefresh).toBeGreaterThan(Date.now());
     expect(after.tools).toEqual(before.tools);
-    const photo = await executeTool("token-1", "self_camera_take_photo", { question: "这是什么？" });
+    const photo = await restExecute("token-1", "self_camera_take_photo", { question: "这是什么？" });
     expect(photo.body).toMatchObject({ success: true, action: "call_handler" });
   });
 });
 
 describe("POST .../messages", () => {
   it("validates the frame and needs a bound session", async () => {
-    await bindSession("msg-1");
-    const notJson = await api("/api/v1/mcp/sessions/msg-1/messages", { body: "{not json" });
+    await restBind("msg-1");
+    const notJson = await restPostMessage("msg-1", "{not json");
     expect(notJson.status).toBe(400);
-    expect(notJson.body.error.code).toBe("invalid_json");
+    expect(notJson.body.error?.code).toBe("invalid_json");
 
-    const wrongType = await postMessage("msg-1", { type: "listen", payload: { jsonrpc: "2.0", method: "x" } });
+    const wrongType = await restPostMessage("msg-1", { type: "listen", payload: { jsonrpc: "2.0", method: "x" } });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.body.error.details).toEqual([expect.objectContaining({ field: "type" })]);
+    expect(wrongType.body.error?.details).toEqual([expect.objectContaining({ field: "type" })]);
 
-    const stringId = await postMessage("msg-1", { type: "mcp", payload: { jsonrpc: "2.0", id: "7", result: {} } });
+    const stringId = await restPostMessage("msg-1", { type: "mcp", payload: { jsonrpc: "2.0", id: "7", result: {} } });
     expect(stringId.status).toBe(400);
-    expect(stringId.body.error.details.map((d: { field: string }) => d.field)).toContain("payload.id");
+    expect(fieldDetails(stringId.body).map((d) => d.field)).toContain("payload.id");
 
-    const neither = await postMessage("msg-1", { type: "mcp", payload: { jsonrpc: "2.0", id: 7 } });
+    const neither = await restPostMessage("msg-1", { type: "mcp", payload: { jsonrpc: "2.0", id: 7 } });
     expect(neither.status).toBe(400);
-    expect(neither.body.error.message).toMatch(/reply .* or a notification/);
+    expect(neither.body.error?.message).toMatch(/reply .* or a notification/);
 
-    const unbound = await postMessage("msg-none", { type: "mcp", payload: { jsonrpc: "2.0", method: "notifications/x" } });
+    const unbound = await restPostMessage("msg-none", { type: "mcp", payload: { jsonrpc: "2.0", method: "notifications/x" } });
     expect(unbound.status).toBe(404);
 
-    const late = await postMessage("msg-1", { type: "mcp", payload: { jsonrpc: "2.0", id: 99, result: { content: [] } } });
-    expect(late.body).toEqual({ success: false, result: expect.stringMatching(/no request is waiting for id 99/) });
+    const late = await restPostMessage("msg-1", { type: "mcp", payload: { jsonrpc: "2.0", id: 99, result: { content: [] } } });
+    expect(late.body).toEqual({ success: false, result: stringMatching(/no request is waiting for id 99/) });
 
-    const notification = await postMessage("msg-1", {
+    const notification = await restPostMessage("msg-1", {
       type: "mcp",
       session_id: "msg-1",
       payload: { jsonrpc: "2.0", method: "notifications/state_changed", params: { newState: "idle" } },
     });
     expect(notification.body).toEqual({ success: true, result: "notification notifications/state_changed recorded" });
-    expect((await api("/api/v1/mcp/sessions/msg-1")).body.device.last_notification).toMatchObject({
+    expect((await restGetSession("msg-1")).body.device.last_notification).toMatchObject({
       method: "notifications/state_changed",
       params: { newState: "idle" },
     });

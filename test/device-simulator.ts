@@ -1,4 +1,5 @@
 /**
+ * @module test/device-simulator
  * A XiaoZhi device's MCP server, behaving as the firmware's `McpServer` does (78/xiaozhi-esp32, main/mcp_server.cc):
  * - it reads only `payload`; drops silently anything whose `jsonrpc` is not "2.0", without a string `method`,
  *   with non-object `params`, without a numeric `id`, and every `notifications/*`;
@@ -89,7 +90,7 @@ export class DeviceSimulator {
     if (payload.params !== undefined && !isObject(payload.params)) return;
     if (typeof payload.id !== "number") return;
     const id = Math.trunc(payload.id);
-    const params = payload.params as Payload | undefined;
+    const params = payload.params;
     switch (payload.method) {
       case "initialize":
         this.#initialize(params);
@@ -171,7 +172,7 @@ export class DeviceSimulator {
     if (params.arguments !== undefined && !isObject(params.arguments)) return this.#error(id, "Invalid arguments");
     const tool = this.tools.find((t) => t.name === params.name);
     if (!tool) return this.#error(id, `Unknown tool: ${params.name}`);
-    const given = (params.arguments ?? {}) as Payload;
+    const given = params.arguments ?? {};
     const args: Record<string, boolean | number | string> = {};
     for (const [name, property] of Object.entries(tool.properties ?? {})) {
       const value = given[name];
@@ -306,9 +307,10 @@ export async function verifyHs256(token: string, secret: string): Promise<Record
     new TextEncoder().encode(`${header}.${claims}`),
   );
   if (!valid) return undefined;
-  const decoded = JSON.parse(new TextDecoder().decode(base64urlDecode(header)));
-  if (decoded.alg !== "HS256") return undefined;
-  return JSON.parse(new TextDecoder().decode(base64urlDecode(claims)));
+  const decoded: unknown = JSON.parse(new TextDecoder().decode(base64urlDecode(header)));
+  if (!isObject(decoded) || decoded.alg !== "HS256") return undefined;
+  const payload: unknown = JSON.parse(new TextDecoder().decode(base64urlDecode(claims)));
+  return isObject(payload) ? payload : undefined;
 }
 
 function base64urlDecode(text: string): Uint8Array {

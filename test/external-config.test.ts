@@ -1,10 +1,12 @@
 /**
+ * @module test/external-config.test
  * External server configuration: the `.mcp_server_settings.json` shape, `MCP_SERVERS`, `${VAR}` substitution
  * and every configuration error, through `loadConfig` (the same function every request goes through).
  */
 import { describe, expect, it } from "vitest";
 import { loadConfig, requireConfig } from "../src/config/load";
 import { ApiError } from "../src/errors";
+import { stringContaining } from "./matchers";
 
 /** A minimal checked-in config with the given servers. */
 const withServers = (mcpServers: unknown) => ({ mcpServers });
@@ -154,7 +156,7 @@ describe("MCP server configuration", () => {
       expect((error as ApiError).status).toBe(503);
       expect((error as ApiError).toBody().error).toMatchObject({
         code: "config_invalid",
-        message: expect.stringContaining("MISSING_HOST"),
+        message: stringContaining("MISSING_HOST"),
       });
     }
   });

@@ -1,24 +1,25 @@
 /**
+ * @module test/local-tools.test
  * The local tools through the REST API: listing, each tool's result, argument validation, and the seed's
  * integration scenario.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import serviceConfig from "../config/service.config.json";
 import { describeTime } from "../src/tools/local/definitions";
-import { api, bindSession, execute } from "./helpers";
+import { fieldDetails, handlerCall, indexBy, inputSchema, restBind, restExecute, restListTools } from "./api";
 
 const SESSION = "local-tools";
 
 beforeAll(async () => {
-  await bindSession(SESSION);
+  await restBind(SESSION);
 });
 
 describe("listing", () => {
   it("lists the enabled local tools with their input schemas", async () => {
-    const res = await api(`/api/v1/mcp/tools?session_id=${SESSION}`);
+    const res = await restListTools(SESSION);
     expect(res.status).toBe(200);
-    const local = res.body.tools.filter((t: any) => t.source === "local");
-    const byName = Object.fromEntries(local.map((t: any) => [t.name, t]));
+    const local = res.body.tools.filter((t) => t.source === "local");
+    const byName = indexBy(local, "name");
     expect(Object.keys(byName)).toEqual([
       "local_get_time",
       "local_exit",
@@ -32,30 +33,30 @@ describe("listing", () => {
       expect(tool.input_schema.type).toBe("object");
       expect(tool.input_schema).not.toHaveProperty("$schema");
     }
-    expect(byName.local_play_music.input_schema.required).toEqual(["song_name"]);
-    expect(byName.local_exit.input_schema.required).toEqual(["say_goodbye"]);
-    expect(byName.local_switch_agent.input_schema.required).toEqual([]);
-    expect(byName.local_switch_agent.input_schema.properties.agent_id.type).toBe("integer");
+    expect(inputSchema(byName.local_play_music).required).toEqual(["song_name"]);
+    expect(inputSchema(byName.local_exit).required).toEqual(["say_goodbye"]);
+    expect(inputSchema(byName.local_switch_agent).required).toEqual([]);
+    expect(inputSchema(byName.local_switch_agent).properties.agent_id?.type).toBe("integer");
     // The change tools offer exactly the configured roles and voices.
     const roles = serviceConfig.roles.map((r) => r.name);
     const voices = serviceConfig.voices.map((v) => v.name);
-    expect(byName.local_change_role.input_schema.properties.role.enum).toEqual(roles);
-    expect(byName.local_change_voice.input_schema.properties.voice.enum).toEqual(voices);
-    for (const role of roles) expect(byName.local_change_role.description).toContain(role);
-    for (const voice of voices) expect(byName.local_change_voice.description).toContain(voice);
+    expect(inputSchema(byName.local_change_role).properties.role?.enum).toEqual(roles);
+    expect(inputSchema(byName.local_change_voice).properties.voice?.enum).toEqual(voices);
+    for (const role of roles) expect(byName.local_change_role?.description).toContain(role);
+    for (const voice of voices) expect(byName.local_change_voice?.description).toContain(voice);
     expect(res.body.sources).toContainEqual({ source: "local", kind: "local", status: "ok", tool_count: 6 });
   });
 
   it("does not list the play_music compatibility alias", async () => {
-    const res = await api(`/api/v1/mcp/tools?session_id=${SESSION}`);
-    expect(res.body.tools.map((t: any) => t.name)).not.toContain("mcp_handler_play_music");
+    const res = await restListTools(SESSION);
+    expect(res.body.tools.map((t) => t.name)).not.toContain("mcp_handler_play_music");
   });
 });
 
 describe("results", () => {
   it("local_get_time answers req_llm with the time in the configured zone", async () => {
     const before = new Date();
-    const res = await execute(SESSION, "local_get_time");
+    const res = await restExecute(SESSION, "local_get_time");
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ success: true, action: "req_llm", response: null });
     expect(res.body.result).toMatch(/^当前时间是 \d{4}-\d{2}-\d{2} \d{2}点\d{2}分\d{2}秒，今天是[A-Z][a-z]+day。$/);
@@ -64,7 +65,7 @@ describe("results", () => {
   });
 
   it("local_exit asks the gateway to run mcp_handler_exit with the goodbye", async () => {
-    const res = await execute(SESSION, "local_exit", { say_goodbye: "再见，下次聊！" });
+    const res = await restExecute(SESSION, "local_exit", { say_goodbye: "再见，下次聊！" });
     expect(res.body).toEqual({
       success: true,
       action: "call_handler",
@@ -74,12 +75,12 @@ describe("results", () => {
   });
 
   it("local_play_music asks for mcp_handler_play_music with the song", async () => {
-    const res = await execute(SESSION, "local_play_music", { song_name: "稻香" });
+    const res = await restExecute(SESSION, "local_play_music", { song_name: "稻香" });
     expect(res.body.result).toEqual({ func_name: "mcp_handler_play_music", args: "稻香" });
   });
 
   it("local_change_voice passes the voice on", async () => {
-    const res = await execute(SESSION, "local_change_voice", { voice: "zh-CN-YunxiNeural" });
+    const res = await restExecute(SESSION, "local_change_voice", { voice: "zh-CN-YunxiNeural" });
     expect(res.body).toMatchObject({
       success: true,
       action: "call_handler",
@@ -88,22 +89,22 @@ describe("results", () => {
   });
 
   it("local_change_role carries the role's prompt from the config", async () => {
-    const res = await execute(SESSION, "local_change_role", { role: "英语老师" });
+    const res = await restExecute(SESSION, "local_change_role", { role: "英语老师" });
     const prompt = serviceConfig.roles.find((r) => r.name === "英语老师")?.prompt;
     expect(res.body.result).toEqual({ func_name: "mcp_handler_change_role", args: { role: "英语老师", prompt } });
   });
 
   it("local_switch_agent passes the agent on, or asks for one", async () => {
-    const byId = await execute(SESSION, "local_switch_agent", { agent_id: 7 });
+    const byId = await restExecute(SESSION, "local_switch_agent", { agent_id: 7 });
     expect(byId.body).toMatchObject({
       success: true,
       action: "call_handler",
       result: { func_name: "mcp_handler_switch_agent", args: { agent_id: 7 } },
     });
-    const byName = await execute(SESSION, "local_switch_agent", { agent_name: "客服" });
-    expect(byName.body.result.args).toEqual({ agent_name: "客服" });
+    const byName = await restExecute(SESSION, "local_switch_agent", { agent_name: "客服" });
+    expect(handlerCall(byName.body).args).toEqual({ agent_name: "客服" });
 
-    const neither = await execute(SESSION, "local_switch_agent", {});
+    const neither = await restExecute(SESSION, "local_switch_agent", {});
     expect(neither.body).toEqual({
       success: true,
       action: "req_llm",
@@ -115,51 +116,49 @@ describe("results", () => {
 
 describe("argument validation", () => {
   it("a missing argument is an error result naming it", async () => {
-    const res = await execute(SESSION, "local_exit", {});
+    const res = await restExecute(SESSION, "local_exit", {});
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ success: false, action: "error", result: null });
-    expect(res.body.error.code).toBe("invalid_arguments");
-    expect(res.body.error.message).toContain("arguments.say_goodbye");
-    expect(res.body.error.details).toEqual([expect.objectContaining({ field: "arguments.say_goodbye", rule: "invalid_type" })]);
+    expect(res.body.error?.code).toBe("invalid_arguments");
+    expect(res.body.error?.message).toContain("arguments.say_goodbye");
+    expect(res.body.error?.details).toEqual([expect.objectContaining({ field: "arguments.say_goodbye", rule: "invalid_type" })]);
   });
 
   it("a wrong type is an error result naming the argument", async () => {
-    const res = await execute(SESSION, "local_switch_agent", { agent_id: "seven" });
+    const res = await restExecute(SESSION, "local_switch_agent", { agent_id: "seven" });
     expect(res.body.success).toBe(false);
-    expect(res.body.error.details[0]).toMatchObject({ field: "arguments.agent_id", rule: "invalid_type" });
+    expect(fieldDetails(res.body)[0]).toMatchObject({ field: "arguments.agent_id", rule: "invalid_type" });
   });
 
   it("a role or voice that is not configured is an error result listing the valid ones", async () => {
-    const role = await execute(SESSION, "local_change_role", { role: "海盗" });
+    const role = await restExecute(SESSION, "local_change_role", { role: "海盗" });
     expect(role.body.success).toBe(false);
-    expect(role.body.error.message).toContain("英语老师");
-    const voice = await execute(SESSION, "local_change_voice", { voice: "nobody" });
+    expect(role.body.error?.message).toContain("英语老师");
+    const voice = await restExecute(SESSION, "local_change_voice", { voice: "nobody" });
     expect(voice.body.success).toBe(false);
-    expect(voice.body.error.details[0].field).toBe("arguments.voice");
+    expect(fieldDetails(voice.body)[0]?.field).toBe("arguments.voice");
   });
 
   it("arguments sent as strings are brought to the types the schema declares", async () => {
-    const res = await execute(SESSION, "local_switch_agent", { agent_id: "12", agent_name: "客服" });
+    const res = await restExecute(SESSION, "local_switch_agent", { agent_id: "12", agent_name: "客服" });
     expect(res.body.result).toEqual({ func_name: "mcp_handler_switch_agent", args: { agent_id: 12, agent_name: "客服" } });
   });
 
   it("extra arguments an LLM adds are ignored", async () => {
-    const res = await execute(SESSION, "local_play_music", { song_name: "晴天", artist: "周杰伦" });
+    const res = await restExecute(SESSION, "local_play_music", { song_name: "晴天", artist: "周杰伦" });
     expect(res.body.result).toEqual({ func_name: "mcp_handler_play_music", args: "晴天" });
   });
 });
 
 describe("the seed's integration scenario", () => {
   it("bind, list tools, execute mcp_handler_play_music with {song}", async () => {
-    const bound = await api("/api/v1/mcp/sessions/test-session/bind", {
-      body: { device_id: "test-device", client_id: "test-client" },
-    });
-    expect(bound.body.success).toBe(true);
+    const bound = await restBind("test-session", { device_id: "test-device", client_id: "test-client" });
+    expect(bound.success).toBe(true);
 
-    const tools = await api("/api/v1/mcp/tools?session_id=test-session");
+    const tools = await restListTools("test-session");
     expect(tools.body.tools.length).toBeGreaterThan(0);
 
-    const res = await execute("test-session", "mcp_handler_play_music", { song: "test.mp3" });
+    const res = await restExecute("test-session", "mcp_handler_play_music", { song: "test.mp3" });
     expect(res.body).toEqual({
       success: true,
       action: "call_handler",

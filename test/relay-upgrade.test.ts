@@ -6,8 +6,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DeviceSimulator } from "./device-simulator";
-import { executeTool, openRelay, requestRelay, untilDeviceReady } from "./device-gateway";
-import { api, bindSession } from "./helpers";
+import { restBind, restExecute, restGetSession } from "./api";
+import { openRelay, requestRelay, untilDeviceReady } from "./device-gateway";
 import { TENANT_A_KEY } from "./keys";
 
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -22,8 +22,8 @@ function fromTheEdge(sessionId: string, headers: Record<string, string>): Promis
 
 /** The session's `device` block (relay state, when it opened, the tool list's status). */
 async function deviceState(sessionId: string): Promise<unknown> {
-  const res = await api(`/api/v1/mcp/sessions/${sessionId}`);
-  return (res.body as { device: unknown }).device;
+  const res = await restGetSession(sessionId);
+  return res.body.device;
 }
 
 async function errorOf(res: Response) {
@@ -32,7 +32,7 @@ async function errorOf(res: Response) {
 
 describe("a refused relay upgrade", () => {
   it("is answered 4xx with the error shape and leaves the live relay and its handshake untouched", async () => {
-    await bindSession("upgrade-1");
+    await restBind("upgrade-1");
     const device = new DeviceSimulator();
     const relay = await openRelay("upgrade-1", device);
     await untilDeviceReady("upgrade-1");
@@ -73,14 +73,14 @@ describe("a refused relay upgrade", () => {
     expect(relay.ws.readyState).toBe(WebSocket.OPEN);
     expect(await deviceState("upgrade-1")).toEqual(before);
     expect(device.requests("initialize")).toHaveLength(1);
-    const call = await executeTool("upgrade-1", "self_audio_speaker_set_volume", { volume: 35 });
+    const call = await restExecute("upgrade-1", "self_audio_speaker_set_volume", { volume: 35 });
     expect(call.body).toMatchObject({ success: true, result: "true" });
     expect(device.volume).toBe(35);
     expect(closedWith).toBeUndefined();
   });
 
   it("a complete handshake from the edge is still accepted, and replaces the relay as before", async () => {
-    await bindSession("upgrade-2");
+    await restBind("upgrade-2");
     const relay = await openRelay("upgrade-2", new DeviceSimulator());
     await untilDeviceReady("upgrade-2");
 

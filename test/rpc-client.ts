@@ -1,4 +1,5 @@
 /**
+ * @module test/rpc-client
  * Connect and gRPC-Web clients of `mcp.MCPService` for tests: real `@connectrpc/connect` clients whose fetch
  * goes to the Worker's own `fetch`, as a gateway's requests would.
  */

@@ -10,7 +10,7 @@ import { trailerParse } from "@connectrpc/connect/protocol-grpc-web";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ErrorDetailSchema, MCPService } from "../src/gen/mcp/service_pb";
-import { bindSession } from "./helpers";
+import { restBind } from "./api";
 import { TENANT_A_KEY } from "./keys";
 import { rpcClient } from "./rpc-client";
 
@@ -93,7 +93,7 @@ describe("a binary body that is not a message of the rpc's request type", () => 
   });
 
   it("leaves well-formed binary calls alone", async () => {
-    await bindSession("rpc-edge-binary");
+    await restBind("rpc-edge-binary");
     for (const protocol of ["connect-binary", "grpc-web"] as const) {
       const { tools } = await rpcClient(protocol).getTools({ sessionId: "rpc-edge-binary" });
       expect(tools.length).toBeGreaterThan(0);
@@ -131,7 +131,7 @@ describe("an unsupported request encoding", () => {
   });
 
   it("identity is accepted", async () => {
-    await bindSession("rpc-edge-identity");
+    await restBind("rpc-edge-identity");
     const res = await send("/mcp.MCPService/GetTools", {
       headers: { "Content-Type": "application/json", "Content-Encoding": "identity" },
       body: JSON.stringify({ session_id: "rpc-edge-identity" }),

@@ -1,4 +1,5 @@
 /**
+ * @module test/rpc-errors.test
  * mcp.MCPService's failures: each Connect code the service answers, with the REST API's message and error
  * code (in an `mcp.ErrorDetail`), over every protocol; deadlines; and how the RPC paths sit next to REST's
  * 404 and 405.
@@ -12,10 +13,10 @@ import { describe, expect, it } from "vitest";
 import { ErrorDetailSchema } from "../src/gen/mcp/service_pb";
 import type { Env } from "../src/env";
 import app from "../src/index";
-import { sessionStub } from "../src/api/session-calls";
-import { api, bindSession } from "./helpers";
+import { type ErrorBody, restBind, restGetSession, restListTools, restRequest } from "./api";
 import { TENANT_B_KEY } from "./keys";
 import { type Protocol, PROTOCOLS, rpcClient, rpcError } from "./rpc-client";
+import { sessionObject } from "./session-object";
 
 /** A deadline `ms` from now, in the protocol's own header (and no deadline on the client's side). */
 const deadline = (protocol: Protocol, ms: number): Record<string, string> =>
@@ -51,10 +52,10 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
 
   it("invalid_argument: the fields and rules REST names, from the same schemas", async () => {
     const err = await rpcError(client.getTools({ sessionId: "no spaces allowed" }), Code.InvalidArgument, "invalid_request");
-    const rest = await api("/api/v1/mcp/tools?session_id=no%20spaces%20allowed");
+    const rest = await restListTools("no%20spaces%20allowed");
     expect(rest.status).toBe(400);
-    expect(err.rawMessage).toBe(rest.body.error.message.replace("invalid query parameters", "invalid request"));
-    expect(detailsOf(err)).toEqual(rest.body.error.details);
+    expect(err.rawMessage).toBe(rest.body.error?.message.replace("invalid query parameters", "invalid request"));
+    expect(detailsOf(err)).toEqual(rest.body.error?.details);
 
     const bind = { device_id: "AA:BB:CC:DD:EE:FF", client_id: "", vision_url: "ftp://gw.example.com/vision" };
     const bindErr = await rpcError(
@@ -66,14 +67,14 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
       }),
       Code.InvalidArgument,
     );
-    const restBind = await api(`/api/v1/mcp/sessions/${id("bad-bind")}/bind`, { body: bind });
-    expect(detailsOf(bindErr)).toEqual(restBind.body.error.details);
+    const restAnswer = await restRequest<ErrorBody>(`/api/v1/mcp/sessions/${id("bad-bind")}/bind`, { body: bind });
+    expect(detailsOf(bindErr)).toEqual(restAnswer.body.error.details);
     expect(detailsOf(bindErr)).toEqual([
       expect.objectContaining({ field: "client_id" }),
       expect.objectContaining({ field: "vision_url" }),
     ]);
     // Nothing was bound.
-    expect((await api(`/api/v1/mcp/sessions/${id("bad-bind")}`)).status).toBe(404);
+    expect((await restGetSession(id("bad-bind"))).status).toBe(404);
   });
 
   it("invalid_argument: arguments and arguments_json together; a device frame both ways or missing", async () => {
@@ -93,12 +94,12 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
 
   it("not_found: an unbound session, an unknown tool, another tenant's session", async () => {
     const unbound = await rpcError(client.getTools({ sessionId: id("never-bound") }), Code.NotFound, "session_not_found");
-    const rest = await api(`/api/v1/mcp/tools?session_id=${id("never-bound")}`);
-    expect(unbound.rawMessage).toBe(rest.body.error.message);
+    const rest = await restListTools(id("never-bound"));
+    expect(unbound.rawMessage).toBe(rest.body.error?.message);
     await rpcError(client.unbindSession({ sessionId: id("never-bound") }), Code.NotFound, "session_not_found");
 
     const sessionId = id("not-found");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const tool = await rpcError(client.executeTool({ sessionId, toolName: "local_fly" }), Code.NotFound, "tool_not_found");
     expect(tool.rawMessage).toBe('no tool named "local_fly" in this session');
     await rpcError(rpcClient(protocol, { key: TENANT_B_KEY }).getSession({ sessionId }), Code.NotFound, "session_not_found");
@@ -106,7 +107,7 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
 
   it("failed_precondition: a device_id that is not the session's device", async () => {
     const sessionId = id("mismatch");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const err = await rpcError(
       client.executeTool({ sessionId, toolName: "local_get_time", deviceId: "11:22:33:44:55:66" }),
       Code.FailedPrecondition,
@@ -117,7 +118,7 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
 
   it("resource_exhausted: a request over limits.max_body_bytes", async () => {
     const sessionId = id("too-large");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const song = "x".repeat(70 * 1024);
     const err = await rpcError(
       client.executeTool({ sessionId, toolName: "local_play_music", argumentsJson: { song_name: song } }),
@@ -130,7 +131,7 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
 
   it("deadline_exceeded: a deadline that has passed when the call arrives", async () => {
     const sessionId = id("expired");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const expired = rpcClient(protocol, { headers: deadline(protocol, 0) });
     const err = await rpcError(expired.executeTool({ sessionId, toolName: "local_get_time" }), Code.DeadlineExceeded);
     expect(err.rawMessage).toBe("deadline exceeded: the call's deadline passed before the session answered");
@@ -139,11 +140,11 @@ describe.each(PROTOCOLS)("MCPService errors over %s", (protocol) => {
 
   it("deadline_exceeded: a deadline that passes while the session is busy", async () => {
     const sessionId = id("busy");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     // Hold the session's object (all its events wait) for longer than the call's deadline.
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
-    const busy = runInDurableObject(sessionStub(env, "tenant-a", sessionId), (_object, state) =>
+    const busy = runInDurableObject(sessionObject(sessionId), (_object, state) =>
       state.blockConcurrencyWhile(async () => {
         holding();
         await scheduler.wait(500);
@@ -185,9 +186,9 @@ describe("RPC paths next to REST's routing", () => {
   });
 
   it("REST keeps its 404 and 405", async () => {
-    expect((await api("/api/v1/nope")).status).toBe(404);
-    expect((await api("/api/v1/mcp/tools/local_get_time/execute")).status).toBe(405);
-    expect((await api("/openapi.json", { key: null })).status).toBe(200);
+    expect((await restRequest("/api/v1/nope")).status).toBe(404);
+    expect((await restRequest("/api/v1/mcp/tools/local_get_time/execute")).status).toBe(405);
+    expect((await restRequest("/openapi.json", { key: null })).status).toBe(200);
   });
 });
 

@@ -1,4 +1,5 @@
 /**
+ * @module test/rpc.test
  * mcp.MCPService over Connect (JSON and binary) and gRPC-Web: every rpc's happy path, answering what the
  * REST API answers for the same session.
  */
@@ -7,7 +8,7 @@ import { ListValueSchema, timestampDate, ValueSchema } from "@bufbuild/protobuf/
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { ActionType, type ExecuteToolResponse, type Session, type SourceReport, type Tool } from "../src/gen/mcp/service_pb";
-import { api, bindSession } from "./helpers";
+import { restBind, restExecute, restGetSession, restListServers, restListTools, restPostMessage } from "./api";
 import { PROTOCOLS, rpcClient, rpcError } from "./rpc-client";
 
 /** An RPC answer in the REST API's JSON shape, to compare the two APIs' answers. */
@@ -100,24 +101,24 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
     expect(again.session).toMatchObject({ clientId: "client-2", visionUrl: "", hasToken: false });
 
     // Bind's answer is the session REST shows, less the tools.
-    const { tools: _tools, ...rest } = (await api(`/api/v1/mcp/sessions/${sessionId}`)).body;
+    const { tools: _tools, ...rest } = (await restGetSession(sessionId)).body;
     expect(asRest.session(again.session)).toEqual(rest);
   });
 
   it("GetSession answers what REST's GET session answers", async () => {
     const sessionId = id("get-session");
-    await bindSession(sessionId, { vision_url: "https://gw.example.com/vision" });
+    await restBind(sessionId, { vision_url: "https://gw.example.com/vision" });
     const res = await client.getSession({ sessionId });
-    const rest = await api(`/api/v1/mcp/sessions/${sessionId}`);
+    const rest = await restGetSession(sessionId);
     expect(rest.status).toBe(200);
     expect(asRest.session(res.session)).toEqual(rest.body);
   });
 
   it("GetTools lists the same tools and sources as REST, schemas in both forms", async () => {
     const sessionId = id("tools");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const res = await client.getTools({ sessionId });
-    const rest = await api(`/api/v1/mcp/tools?session_id=${sessionId}`);
+    const rest = await restListTools(sessionId);
     expect(res.tools.map(asRest.tool)).toEqual(rest.body.tools);
     expect(res.sources.map(asRest.source)).toEqual(rest.body.sources);
 
@@ -131,10 +132,10 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
 
   it("ExecuteTool takes JSON arguments and answers like REST", async () => {
     const sessionId = id("execute-json");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const args = { role: "英语老师" };
     const res = await client.executeTool({ sessionId, toolName: "local_change_role", argumentsJson: args });
-    const rest = await api("/api/v1/mcp/tools/local_change_role/execute", { body: { session_id: sessionId, arguments: args } });
+    const rest = await restExecute(sessionId, "local_change_role", args);
     expect(res.action).toBe(ActionType.CALL_HANDLER);
     expect(asRest.execution(res)).toEqual(rest.body);
     // The original design's string result is the JSON text of the value.
@@ -143,7 +144,7 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
 
   it("ExecuteTool takes the original design's string arguments", async () => {
     const sessionId = id("execute-map");
-    await bindSession(sessionId, { device_id: "AA:BB:CC:DD:EE:01" });
+    await restBind(sessionId, { device_id: "AA:BB:CC:DD:EE:01" });
     const res = await client.executeTool({
       sessionId,
       toolName: "local_play_music",
@@ -160,7 +161,7 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
 
   it("ExecuteTool answers text for the LLM as both result and result_json", async () => {
     const sessionId = id("execute-text");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const res = await client.executeTool({ sessionId, toolName: "local_get_time" });
     expect(res.action).toBe(ActionType.REQ_LLM);
     expect(res.result).toMatch(/^当前时间是 \d{4}-\d{2}-\d{2} /);
@@ -169,9 +170,9 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
 
   it("ExecuteTool answers a failed execution with success false and the error, like REST", async () => {
     const sessionId = id("execute-failed");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const res = await client.executeTool({ sessionId, toolName: "local_exit", argumentsJson: {} });
-    const rest = await api("/api/v1/mcp/tools/local_exit/execute", { body: { session_id: sessionId, arguments: {} } });
+    const rest = await restExecute(sessionId, "local_exit", {});
     expect(res).toMatchObject({ success: false, action: ActionType.ERROR, result: "", response: "" });
     expect(res.error?.code).toBe("invalid_arguments");
     expect(asRest.execution(res)).toEqual(rest.body);
@@ -179,20 +180,20 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
 
   it("ExecuteTool of an external tool keeps its non-text content, like REST", async () => {
     const sessionId = id("external-image");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const tool = "mcp_everything_get-tiny-image";
     const rpc = await client.executeTool({ sessionId, toolName: tool });
-    const rest = await api(`/api/v1/mcp/tools/${tool}/execute`, { body: { session_id: sessionId } });
+    const rest = await restExecute(sessionId, tool);
     expect(rest.body.content).toEqual(expect.arrayContaining([expect.objectContaining({ type: "image" })]));
     expect(asRest.execution(rpc)).toEqual(rest.body);
   });
 
   it("ListServers answers what REST's /servers answers", async () => {
     const sessionId = id("servers");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     await client.executeTool({ sessionId, toolName: "mcp_everything_echo", argumentsJson: { message: "hi" } });
     const rpc = await client.listServers({ sessionId });
-    const rest = await api(`/api/v1/mcp/servers?session_id=${sessionId}`);
+    const rest = await restListServers(sessionId);
     const iso = (t: Parameters<typeof timestampDate>[0] | undefined) => (t ? timestampDate(t).toISOString() : null);
     const asRestServers = rpc.servers.map((s) => ({
       name: s.name,
@@ -217,25 +218,25 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
 
   it("UnbindSession forgets the session", async () => {
     const sessionId = id("unbind");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     expect(await client.unbindSession({ sessionId })).toMatchObject({ success: true, message: "session unbound" });
     await rpcError(client.getSession({ sessionId }), Code.NotFound, "session_not_found");
-    expect((await api(`/api/v1/mcp/sessions/${sessionId}`)).status).toBe(404);
+    expect((await restGetSession(sessionId)).status).toBe(404);
   });
 
   it("HandleXiaoZhiMessage takes a device frame and answers what REST's /messages answers", async () => {
     const sessionId = id("device-frame");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const notification = {
       type: "mcp",
       payload: { jsonrpc: "2.0", method: "notifications/state_changed", params: { newState: "listening" } },
     };
     const viaRpc = await client.handleXiaoZhiMessage({ sessionId, messageJson: notification });
-    const viaRest = await api(`/api/v1/mcp/sessions/${sessionId}/messages`, { body: notification });
+    const viaRest = await restPostMessage(sessionId, notification);
     expect(viaRpc).toMatchObject({ success: true, result: "notification notifications/state_changed recorded" });
     expect({ success: viaRpc.success, result: viaRpc.result }).toEqual(viaRest.body);
     expect(viaRpc.resultJson && toJson(ValueSchema, viaRpc.resultJson)).toBe(viaRpc.result);
-    const session = await api(`/api/v1/mcp/sessions/${sessionId}`);
+    const session = await restGetSession(sessionId);
     expect(session.body.device.last_notification).toMatchObject({ params: { newState: "listening" } });
     expect(asRest.session((await client.getSession({ sessionId })).session)).toEqual(session.body);
 
@@ -243,18 +244,18 @@ describe.each(PROTOCOLS)("MCPService over %s", (protocol) => {
     const late = { type: "mcp", payload: { jsonrpc: "2.0", id: 4242, result: { content: [] } } };
     const lateRpc = await client.handleXiaoZhiMessage({ sessionId, messageJson: late });
     expect(lateRpc.success).toBe(false);
-    expect(lateRpc.result).toBe((await api(`/api/v1/mcp/sessions/${sessionId}/messages`, { body: late })).body.result);
+    expect(lateRpc.result).toBe((await restPostMessage(sessionId, late)).body.result);
   });
 
   it("HandleXiaoZhiMessage rejects a frame REST rejects, with the same field", async () => {
     const sessionId = id("device-frame-bad");
-    await bindSession(sessionId);
+    await restBind(sessionId);
     const frame = { type: "mcp", payload: { jsonrpc: "2.0", id: "7", result: {} } };
     const err = await rpcError(client.handleXiaoZhiMessage({ sessionId, messageJson: frame }), Code.InvalidArgument);
-    const rest = await api(`/api/v1/mcp/sessions/${sessionId}/messages`, { body: frame });
+    const rest = await restPostMessage(sessionId, frame);
     expect(rest.status).toBe(400);
     expect(err.rawMessage).toContain("payload.id");
-    expect(rest.body.error.message).toContain("payload.id");
+    expect(rest.body.error?.message).toContain("payload.id");
     await rpcError(
       client.handleXiaoZhiMessage({ sessionId: id("unbound-frame"), messageJson: notificationFrame() }),
       Code.NotFound,

@@ -1,59 +1,57 @@
 /**
+ * @module test/short-timers/connect-timeout.test
  * Connecting to an upstream has its own deadline (`external.connect_timeout_ms`, 2 s in this project), apart
  * from any caller's: a server that answers the SSE GET but never names its message endpoint cannot leave the
  * connection stuck, and a caller that gives up early does not fail the others waiting on the same connect.
  * Runs against the `short_timers` host, whose SSE start the tests hold back.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, bindSession } from "../helpers";
-import { eventually, upstream } from "../upstreams/control";
+import { restBind, restExecute, restListTools, restUnbind } from "../api";
+import { pollUntil } from "../poll";
+import { upstream } from "../upstreams/control";
+import { stringContaining } from "../matchers";
 
 const host = upstream("short_timers");
 
-function call(sessionId: string, tool: string, args: Record<string, unknown>, timeoutMs?: number) {
-  return api(`/api/v1/mcp/tools/${tool}/execute`, {
-    body: { session_id: sessionId, arguments: args, ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }) },
-  });
-}
-
 beforeAll(async () => {
   // The tool lists in the cache, so the sessions below know the tools without connecting to list them.
-  await bindSession("warm-up");
-  const { sources } = (await api("/api/v1/mcp/tools?session_id=warm-up")).body;
-  expect(sources.find((s: { source: string }) => s.source === "timers_sse")).toMatchObject({ status: "ok" });
-  await api("/api/v1/mcp/sessions/warm-up", { method: "DELETE" });
-  await eventually(host.stats, (stats) => stats.open_streams === 0);
+  await restBind("warm-up");
+  const { sources } = (await restListTools("warm-up")).body;
+  expect(sources.find((s) => s.source === "timers_sse")).toMatchObject({ status: "ok" });
+  await restUnbind("warm-up");
+  await pollUntil(host.stats, (stats) => stats.open_streams === 0, "the warm-up's streams to close");
 });
 
 describe("connecting to an upstream", { timeout: 20_000 }, () => {
   it("a connect that never completes ends at its own deadline, closing its stream; the next call connects again", async () => {
-    await bindSession("stuck");
+    await restBind("stuck");
     await host.holdSseStart("never");
     try {
-      const impatient = await call("stuck", "mcp_timers_sse_echo", { message: "a" }, 300);
+      const impatient = await restExecute("stuck", "mcp_timers_sse_echo", { message: "a" }, { timeoutMs: 300 });
       expect(impatient.body).toMatchObject({ success: false, error: { code: "upstream_timeout" } });
       // Waits for the same connect, which gives up at its own deadline.
-      const waiting = await call("stuck", "mcp_timers_sse_echo", { message: "b" }, 5_000);
+      const waiting = await restExecute("stuck", "mcp_timers_sse_echo", { message: "b" }, { timeoutMs: 5_000 });
       expect(waiting.body).toMatchObject({
         success: false,
-        error: { code: "upstream_unavailable", message: expect.stringContaining("within 2000 ms") },
+        error: { code: "upstream_unavailable", message: stringContaining("within 2000 ms") },
       });
-      expect((await eventually(host.stats, (stats) => stats.open_streams === 0)).open_streams).toBe(0);
+      const closed = await pollUntil(host.stats, (stats) => stats.open_streams === 0, "the stuck stream to close");
+      expect(closed.open_streams).toBe(0);
     } finally {
       await host.holdSseStart("now");
     }
-    const next = await call("stuck", "mcp_timers_sse_echo", { message: "c" });
+    const next = await restExecute("stuck", "mcp_timers_sse_echo", { message: "c" });
     expect(next.body).toMatchObject({ success: true, result: "Echo: c" });
   });
 
   it("a caller that gives up early does not fail the others waiting on the same connect", async () => {
-    await bindSession("shared");
+    await restBind("shared");
     const before = (await host.stats()).open_streams;
     await host.holdSseStart(1_000);
     try {
-      const impatient = call("shared", "mcp_timers_sse_echo", { message: "a" }, 300);
-      await eventually(host.stats, (stats) => stats.open_streams > before);
-      const patient = call("shared", "mcp_timers_sse_echo", { message: "b" }, 10_000);
+      const impatient = restExecute("shared", "mcp_timers_sse_echo", { message: "a" }, { timeoutMs: 300 });
+      await pollUntil(host.stats, (stats) => stats.open_streams > before, "the connect to open its stream");
+      const patient = restExecute("shared", "mcp_timers_sse_echo", { message: "b" }, { timeoutMs: 10_000 });
       expect((await impatient).body).toMatchObject({ success: false, error: { code: "upstream_timeout" } });
       expect((await patient).body).toMatchObject({ success: true, result: "Echo: b" });
     } finally {

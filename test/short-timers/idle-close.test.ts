@@ -1,41 +1,37 @@
 /**
+ * @module test/short-timers/idle-close.test
  * Idle upstream connections are closed by the session's alarm (`external.idle_close_seconds`, 1 s in this
  * project), so their open streams (the SSE session, the Streamable HTTP GET stream the SDK opens after
  * `initialize`) do not keep the Durable Object awake: once closed, nothing is in flight and the object can be
  * evicted. Runs against the `short_timers` host, which counts the streams open on it.
  */
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../../src/api/session-calls";
-import { api, bindSession } from "../helpers";
-import { TENANT_A_KEY, TEST_API_KEYS } from "../keys";
-import { eventually, upstream } from "../upstreams/control";
+import { restBind, restExecute, restListServers } from "../api";
+import { pollUntil } from "../poll";
+import { sessionObject } from "../session-object";
+import { upstream } from "../upstreams/control";
+import { anyString } from "../matchers";
 
 const host = upstream("short_timers");
 
-function call(sessionId: string, tool: string, message: string) {
-  return api(`/api/v1/mcp/tools/${tool}/execute`, { body: { session_id: sessionId, arguments: { message } } });
-}
+const call = (sessionId: string, tool: string, message: string) => restExecute(sessionId, tool, { message });
 
-async function serverState(sessionId: string, server: string) {
-  const res = await api(`/api/v1/mcp/servers?session_id=${sessionId}`);
-  return (res.body.servers as Array<{ name: string; status: string }>).find((s) => s.name === server);
-}
-
-const stub = (sessionId: string) => sessionStub(env, TEST_API_KEYS[TENANT_A_KEY], sessionId);
+const serverState = async (sessionId: string, server: string) =>
+  (await restListServers(sessionId)).body.servers.find((s) => s.name === server);
 
 describe("idle upstream connections", { timeout: 15_000 }, () => {
   it("Streamable HTTP: closed once idle, so the object can be evicted; the next calls resume the session without initialize", async () => {
-    await bindSession("idle-http");
+    await restBind("idle-http");
     expect((await call("idle-http", "mcp_timers_echo", "open")).body).toMatchObject({ success: true });
     const negotiated = (await host.stats()).last_headers["mcp-protocol-version"];
-    expect(negotiated).toEqual(expect.any(String));
+    expect(negotiated).toEqual(anyString);
     // The SDK opens its GET stream once initialized; the alarm closes it with the connection.
-    await eventually(host.stats, (stats) => stats.open_streams > 0);
-    expect((await eventually(host.stats, (stats) => stats.open_streams === 0)).open_streams).toBe(0);
+    await pollUntil(host.stats, (stats) => stats.open_streams > 0, "the GET stream to open");
+    const closed = await pollUntil(host.stats, (stats) => stats.open_streams === 0, "the idle connection to close");
+    expect(closed.open_streams).toBe(0);
     expect(await serverState("idle-http", "timers")).toMatchObject({ status: "idle" });
-    await evictDurableObject(stub("idle-http"));
+    await evictDurableObject(sessionObject("idle-http"));
 
     const before = await host.stats();
     expect((await call("idle-http", "mcp_timers_echo", "resumed")).body).toMatchObject({
@@ -43,9 +39,10 @@ describe("idle upstream connections", { timeout: 15_000 }, () => {
       result: "Echo: resumed",
     });
     // Closed again once idle, and resumed again, still speaking the protocol version negotiated at initialize.
-    await eventually(
+    await pollUntil(
       () => serverState("idle-http", "timers"),
       (state) => state?.status === "idle",
+      "the resumed connection to close again",
     );
     expect((await call("idle-http", "mcp_timers_echo", "again")).body).toMatchObject({ success: true, result: "Echo: again" });
     const after = await host.stats();
@@ -54,11 +51,12 @@ describe("idle upstream connections", { timeout: 15_000 }, () => {
   });
 
   it("SSE: closed once idle, ending its session; the next call opens a new one", async () => {
-    await bindSession("idle-sse");
+    await restBind("idle-sse");
     expect((await call("idle-sse", "mcp_timers_sse_echo", "open")).body).toMatchObject({ success: true });
-    expect((await eventually(host.stats, (stats) => stats.open_streams === 0)).open_streams).toBe(0);
+    const closed = await pollUntil(host.stats, (stats) => stats.open_streams === 0, "the idle SSE session to close");
+    expect(closed.open_streams).toBe(0);
     expect(await serverState("idle-sse", "timers_sse")).toMatchObject({ status: "idle" });
-    await evictDurableObject(stub("idle-sse"));
+    await evictDurableObject(sessionObject("idle-sse"));
 
     const before = await host.stats();
     expect((await call("idle-sse", "mcp_timers_sse_echo", "again")).body).toMatchObject({ success: true, result: "Echo: again" });

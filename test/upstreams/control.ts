@@ -1,4 +1,5 @@
 /**
+ * @module test/upstreams/control
  * The tests' handle on the upstream hosts (runs in workerd): reads their counters and stops, starts or
  * changes them through the global setup's control endpoint.
  */
@@ -13,7 +14,11 @@ export function upstream(name: UpstreamHostName) {
     if (res.status !== 204) throw new Error(`control ${method} ${path}: ${res.status}`);
   };
   return {
-    stats: async () => (await (await fetch(base)).json()) as UpstreamStats,
+    stats: async (): Promise<UpstreamStats> => {
+      // Node's and workerd's `Response.json()` are typed differently (this file is checked under both).
+      const stats: unknown = await (await fetch(base)).json();
+      return stats as UpstreamStats;
+    },
     stop: () => post("/stop"),
     start: () => post("/start"),
     addTool: (tool: string) => post(`/tools/${tool}`),
@@ -26,14 +31,4 @@ export function upstream(name: UpstreamHostName) {
 /** JSON-RPC messages the host received, all methods together. */
 export function messageCount(stats: UpstreamStats): number {
   return Object.values(stats.methods).reduce((sum, n) => sum + n, 0);
-}
-
-/** Polls `check` until it holds (at most ~3 s): for effects that arrive asynchronously, like notifications. */
-export async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  let value = await probe();
-  for (let i = 0; i < 30 && !check(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
 }

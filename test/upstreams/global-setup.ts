@@ -1,4 +1,5 @@
 /**
+ * @module test/upstreams/global-setup
  * Vitest global setup (Node): starts the upstream hosts and a control endpoint on 127.0.0.1, and provides
  * their URLs to the Worker's configuration (vitest.config.ts) and to the tests (`inject("upstreams")`).
  * Tests run inside workerd and cannot start processes or servers themselves: they steer the hosts through
@@ -8,7 +9,7 @@
  * - `POST /upstreams/<host>/tools/<name>` adds a tool, `DELETE` the same path removes it;
  * - `POST /upstreams/<host>/sse-start/<ms|never|now>`: how new SSE streams start (see host.ts).
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { type SseStart, UpstreamHost } from "./host";
@@ -23,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     urls[name] = await host.listen();
   }
 
-  const control = createServer(async (req, res) => {
+  const steer = async (req: IncomingMessage, res: ServerResponse) => {
     const [, root, name, action, arg] = new URL(req.url ?? "/", "http://control.test").pathname.split("/");
     const host = root === "upstreams" ? hosts.get(name ?? "") : undefined;
     if (!host) return void res.writeHead(404).end();
@@ -37,6 +38,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     else if (req.method === "POST" && action === "sse-start" && arg) host.holdSseStart(sseStart(arg));
     else return void res.writeHead(404).end();
     res.writeHead(204).end();
+  };
+  const control = createServer((req, res) => {
+    steer(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
   });
   const controlUrl = await new Promise<string>((resolve) =>
     control.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(control.address() as AddressInfo).port}`)),

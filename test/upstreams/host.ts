@@ -1,4 +1,5 @@
 /**
+ * @module test/upstreams/host
  * A real `@modelcontextprotocol/server-everything` served on 127.0.0.1, for the tests (runs in Node, from the
  * global setup). One host speaks both transports on one port: Streamable HTTP at `/mcp`, SSE at `/sse`
  * (+ `/message`), with the same session handling as the package's own launchers. Those launchers cannot be

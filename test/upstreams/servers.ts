@@ -1,4 +1,5 @@
 /**
+ * @module test/upstreams/servers
  * The external MCP servers the test Worker is configured with (its `MCP_SERVERS` binding), pointing at the
  * hosts the global setup starts. Shared by vitest.config.ts and the tests, which refer to servers by these names.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module test/upstreams/stats
  * What an upstream host counts, as the control endpoint reports it: shared by the host (Node) and the tests'
  * handle on it (workerd), so this file imports nothing.
  */

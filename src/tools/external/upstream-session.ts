@@ -6,7 +6,7 @@
  * end-sessions.ts). SSE sessions live only as long as their stream: nothing is stored for them.
  */
 import { z } from "zod";
-import type { UpstreamTransport } from "../../contract/servers";
+import { UpstreamTransport } from "../../contract/servers";
 
 /** What is kept of an upstream session (parsed on read: a stored session that does not fit is not resumed). */
 export const StoredUpstreamSession = z.object({
@@ -14,7 +14,7 @@ export const StoredUpstreamSession = z.object({
   server: z.string(),
   /** The server's URL when the session was opened: a session of another endpoint is not resumed. */
   url: z.string(),
-  transport: z.enum(["streamable-http", "sse"]) satisfies z.ZodType<UpstreamTransport>,
+  transport: UpstreamTransport,
   session_id: z.string().min(1),
   protocol_version: z.string(),
 });
