@@ -13,6 +13,7 @@
  *   `device_id` claim) and answers `{"success", "result"}`, which becomes the tool's text.
  * Replies go out asynchronously, as the firmware schedules tool calls on its main task.
  */
+import { verifyHs256 } from "./vision-token-check.ts";
 
 type PropertyType = "boolean" | "integer" | "string";
 
@@ -291,31 +292,6 @@ export function paddedTool(n: number, descriptionBytes = 700): SimTool {
     properties: { level: { type: "integer", default: 1, minimum: 0, maximum: 9 } },
     run: ({ level }) => `gadget ${n} at ${level}`,
   };
-}
-
-/** The claims of an HS256 JWT signed with `secret`, or undefined when the signature is wrong. */
-export async function verifyHs256(token: string, secret: string): Promise<Record<string, unknown> | undefined> {
-  const [header, claims, signature] = token.split(".");
-  if (!header || !claims || !signature) return undefined;
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "verify",
-  ]);
-  const valid = await crypto.subtle.verify(
-    "HMAC",
-    key,
-    base64urlDecode(signature),
-    new TextEncoder().encode(`${header}.${claims}`),
-  );
-  if (!valid) return undefined;
-  const decoded: unknown = JSON.parse(new TextDecoder().decode(base64urlDecode(header)));
-  if (!isObject(decoded) || decoded.alg !== "HS256") return undefined;
-  const payload: unknown = JSON.parse(new TextDecoder().decode(base64urlDecode(claims)));
-  return isObject(payload) ? payload : undefined;
-}
-
-function base64urlDecode(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 function toolToJson(tool: SimTool): Payload {
