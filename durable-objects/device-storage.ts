@@ -10,7 +10,14 @@
  */
 import { z } from "zod";
 import { DeviceTool } from "../src/contract/device-frames";
-import { type DeviceLinkState, DeviceNotification, type DeviceStore, DeviceToolList, Handshake } from "../src/tools/device/store";
+import {
+  type DeviceLinkState,
+  DeviceNotification,
+  type DeviceStore,
+  DeviceToolList,
+  Handshake,
+  INITIAL_LINK_STATE,
+} from "../src/tools/device/store";
 import { parseJson } from "../src/util/json";
 import type { SessionSchema } from "./session-schema";
 import type { Sql } from "./sql";
@@ -32,15 +39,6 @@ const DeviceLinkRow = z.object({
 });
 type DeviceLinkRow = z.infer<typeof DeviceLinkRow>;
 
-const EMPTY_STATE: DeviceLinkState = {
-  relay: 0,
-  relayOpenedAt: null,
-  handshake: null,
-  listError: null,
-  refreshAt: null,
-  lastNotification: null,
-};
-
 export class SqlDeviceStore implements DeviceStore {
   /** The last parse of the tool list, by the text it was parsed from. */
   #toolList: { text: string; value: DeviceToolList | null } | undefined;
@@ -59,7 +57,7 @@ export class SqlDeviceStore implements DeviceStore {
 
   state(): DeviceLinkState {
     const row = this.#row();
-    if (!row) return EMPTY_STATE;
+    if (!row) return { ...INITIAL_LINK_STATE };
     return {
       relay: row.relay,
       relayOpenedAt: row.relay_opened_at,

@@ -5,7 +5,13 @@
  */
 import { parseFrameText } from "../../src/tools/device/frames";
 import type { DeviceTool } from "../../src/contract/device-frames";
-import type { DeviceLink, DeviceLinkState, DeviceStore, DeviceToolList } from "../../src/tools/device/store";
+import {
+  type DeviceLink,
+  type DeviceLinkState,
+  type DeviceStore,
+  type DeviceToolList,
+  INITIAL_LINK_STATE,
+} from "../../src/tools/device/store";
 import type { DevicePeer } from "../../src/tools/device/peer";
 import type { DeviceSimulator } from "../device-simulator";
 
@@ -14,14 +20,7 @@ const MAX_RPC_ID = 2_147_483_647;
 /** {@link DeviceStore} in memory: what the session object keeps in SQLite. */
 export class MemoryDeviceStore implements DeviceStore {
   #nextId = 1;
-  #state: DeviceLinkState = {
-    relay: 0,
-    relayOpenedAt: null,
-    handshake: null,
-    listError: null,
-    refreshAt: null,
-    lastNotification: null,
-  };
+  #state: DeviceLinkState = { ...INITIAL_LINK_STATE };
   #toolList: DeviceToolList | null = null;
   #staged: DeviceTool[] = [];
 

@@ -43,6 +43,16 @@ export interface DeviceLinkState {
   lastNotification: DeviceNotification | null;
 }
 
+/** The link of a session no relay has opened yet. */
+export const INITIAL_LINK_STATE: Readonly<DeviceLinkState> = {
+  relay: 0,
+  relayOpenedAt: null,
+  handshake: null,
+  listError: null,
+  refreshAt: null,
+  lastNotification: null,
+};
+
 /** The device's tools as of the last complete listing, and the relay that listing was made on. */
 export const DeviceToolList = z.object({
   relay: z.number().int(),
