@@ -10,7 +10,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ["./tsconfig.json", "./bench/tsconfig.json", "./test/upstreams/tsconfig.json"],
+        project: ["./tsconfig.json", "./bench/tsconfig.json", "./test/upstreams/tsconfig.json", "./scripts/tsconfig.json"],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { connectSimulatedDevice } from "./device.ts";
 import { httpLoad, loopLoad, type Measurement } from "./load.ts";
 import { checkTargets, machine, writeReport, type ScenarioResult } from "./report.ts";
-import { startService } from "./service.ts";
 import { connectDirect, startUpstream } from "./upstream.ts";
+import { startService } from "../scripts/service.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -32,7 +32,10 @@ interface Scenario {
 async function main(): Promise<void> {
   const upstream = await startUpstream();
   const mcpServers = { mcpServers: { everything: { url: upstream.url, transport: "streamable-http" } } };
-  const service = await startService(ROOT, { MCP_SERVERS: JSON.stringify(mcpServers) });
+  const service = await startService({
+    vars: { MCP_SERVERS: JSON.stringify(mcpServers) },
+    stateDir: join(ROOT, "bench", ".tmp", "state"),
+  });
   const direct = await connectDirect(upstream.url);
   try {
     const bind = await fetch(`${service.url}/api/v1/mcp/sessions/${SESSION}/bind`, {

@@ -5,27 +5,25 @@
  * trailers (in production, Cloudflare converts gRPC to gRPC-Web in front of the Worker).
  *
  * Usage: npm run test:buf-curl [-- --port 8793]     (default: a free port; state goes to a temporary directory)
+ * The service is started by scripts/service.ts, as every script here starts it.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { DEV_KEY, startService } from "./service.ts";
 
-const DEV_KEY = "dev-local-key";
 const PROTOCOLS = ["connect", "grpcweb"];
-const READY_TIMEOUT_MS = 90_000;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Check = [rpc: string, request: Json, expected: Json, key?: string];
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "0" } } });
 
-const state = mkdtempSync(join(tmpdir(), "buf-curl-smoke-"));
-const server = await startService(values.port, state);
+const server = await startService({ port: Number(values.port) || undefined });
 let failures = 0;
 try {
-  for (const protocol of PROTOCOLS) failures += await callEveryRpc(server.url, protocol);
+  for (const protocol of PROTOCOLS) failures += callEveryRpc(server.url, protocol);
 } finally {
-  server.stop();
-  rmSync(state, { recursive: true, force: true });
+  await server.stop();
 }
 if (failures > 0) {
   console.error(`buf curl: ${failures} check(s) failed`);
@@ -34,7 +32,7 @@ if (failures > 0) {
 console.log(`buf curl: every rpc answered as expected over ${PROTOCOLS.join(" and ")}`);
 
 /** The calls a gateway makes, in order, each with the answer it must get (a subset of the fields). */
-async function callEveryRpc(baseUrl, protocol) {
+function callEveryRpc(baseUrl: string, protocol: string): number {
   const session_id = `buf-curl-${protocol}`;
   const play = { session_id, tool_name: "local_play_music" };
   const handlerCall = {
@@ -42,7 +40,7 @@ async function callEveryRpc(baseUrl, protocol) {
     action: "CALL_HANDLER",
     resultJson: { func_name: "mcp_handler_play_music", args: "稻香" },
   };
-  const checks = [
+  const checks: Check[] = [
     [
       "BindSession",
       { session_id, device_id: "AA:BB:CC:DD:EE:FF", client_id: "client-1" },
@@ -84,63 +82,24 @@ async function callEveryRpc(baseUrl, protocol) {
 }
 
 /** The rpc's answer, or `{error}` with the error buf curl reports. */
-function bufCurl(baseUrl, protocol, rpc, request, key) {
+function bufCurl(baseUrl: string, protocol: string, rpc: string, request: Json, key: string): Json {
   const args = ["curl", "--schema", "proto", "--protocol", protocol, "--emit-defaults", "-H", `Authorization: Bearer ${key}`];
   args.push("-d", JSON.stringify(request), `${baseUrl}/mcp.MCPService/${rpc}`);
   const run = spawnSync("buf", args, { encoding: "utf8" });
-  if (run.status === 0) return JSON.parse(run.stdout);
+  if (run.status === 0) return JSON.parse(run.stdout) as Json;
   try {
-    return { error: JSON.parse(run.stderr) };
+    return { error: JSON.parse(run.stderr) as Json };
   } catch {
     return { error: { exit: run.status, stderr: run.stderr.trim() } };
   }
 }
 
 /** Whether `actual` has everything `expected` has (arrays: each expected item matches some actual item). */
-function matches(actual, expected) {
+function matches(actual: Json | undefined, expected: Json): boolean {
   if (Array.isArray(expected)) return Array.isArray(actual) && expected.every((e) => actual.some((a) => matches(a, e)));
   if (expected !== null && typeof expected === "object") {
-    return actual !== null && typeof actual === "object" && Object.entries(expected).every(([k, v]) => matches(actual[k], v));
+    if (actual === null || actual === undefined || typeof actual !== "object" || Array.isArray(actual)) return false;
+    return Object.entries(expected).every(([k, v]) => matches(actual[k], v));
   }
   return actual === expected;
-}
-
-/** `npm start` on `port` (0: any free one), once it says where it is ready. */
-function startService(port, persistTo) {
-  const child = spawn("npm", ["start", "--", "--port", port, "--inspector-port", "0", "--persist-to", persistTo], {
-    detached: true, // its own process group, so stop() ends wrangler and workerd with it
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const stop = () => {
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  };
-  let log = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`npm start was not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    const fail = (err) => {
-      clearTimeout(timer);
-      stop();
-      reject(new Error(`${err.message}\n${log}`));
-    };
-    const onOutput = (chunk) => {
-      log += chunk;
-      // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes (ESC [ … m) wrangler prints
-      const ready = log.replace(/\x1b\[[0-9;]*m/g, "").match(/Ready on (http:\/\/[\w.:]+)/);
-      if (ready) {
-        clearTimeout(timer);
-        child.stdout.off("data", onOutput);
-        child.stderr.off("data", onOutput);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve({ url: ready[1], stop });
-      }
-    };
-    child.stdout.setEncoding("utf8").on("data", onOutput);
-    child.stderr.setEncoding("utf8").on("data", onOutput);
-    child.on("exit", (code) => fail(new Error(`npm start exited with ${code}`)));
-  });
 }
