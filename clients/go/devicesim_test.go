@@ -28,8 +28,8 @@ type deviceSim struct {
 	mu       sync.Mutex
 	volume   int
 	theme    string
-	hold     bool           // while true, tools/call requests are received but never answered
-	received []string       // methods received, in order
+	hold     bool                   // while true, tools/call requests are received but never answered
+	received []string               // methods received, in order
 	vision   map[string]interface{} // capabilities.vision of initialize
 	hello    map[string]interface{} // the server hello
 	helloCh  chan struct{}

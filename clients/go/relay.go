@@ -86,7 +86,7 @@ func (r *Relay) Forward(frame []byte) error {
 	return r.conn.WriteMessage(websocket.TextMessage, frame)
 }
 
-// Close ends the relay (close code 1000) and waits briefly for its reader to stop. Safe to call more than once.
+// Close ends the relay (close code 1000) and waits for its reader to stop. Safe to call more than once.
 func (r *Relay) Close() error {
 	r.mu.Lock()
 	r.closedByUs = true
@@ -95,11 +95,9 @@ func (r *Relay) Close() error {
 	_ = r.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "device left"),
 		time.Now().Add(time.Second))
 	r.writeMu.Unlock()
-	select {
-	case <-r.done:
-	case <-time.After(2 * time.Second):
-	}
-	return r.conn.Close()
+	err := r.conn.Close() // the close frame is on its way; nothing the service sends after it matters
+	<-r.done
+	return err
 }
 
 // Done is closed when the relay has ended.

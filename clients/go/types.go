@@ -173,9 +173,9 @@ type BindRequest struct {
 
 // BindResponse is the answer to a bind.
 type BindResponse struct {
-	Success bool    `json:"success"`
-	Created bool    `json:"created"`
-	Message string  `json:"message"`
+	Success bool        `json:"success"`
+	Created bool        `json:"created"`
+	Message string      `json:"message"`
 	Session SessionView `json:"session"`
 }
 
