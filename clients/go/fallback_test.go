@@ -235,3 +235,28 @@ func TestSessionBindsAgainWhenTheServiceForgotIt(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestGatewayPathLeavesTheGatewayAsItWas(t *testing.T) {
+	router, err := NewRouter(Settings{UseService: true, ServiceURL: closedPortURL(t), APIKey: "k", Fallback: true, TrafficSplit: Percent(0)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := &gatewayManager{}
+	s := router.NewSession(SessionInfo{SessionID: "go-gw", DeviceID: "AA:BB:CC:DD:EE:09"}, mgr.fallback())
+	ctx := context.Background()
+	if s.Path() != PathGateway || s.Start(ctx) != nil || s.OpenRelay(ctx, func([]byte) error { return nil }) != nil {
+		t.Fatalf("a device outside the split is on the gateway path: %s", s.Path())
+	}
+	if mgr.binds.Load() != 0 {
+		t.Fatal("on the gateway path the gateway binds its manager itself, as before")
+	}
+	if _, ok := s.Tools(ctx); ok {
+		t.Fatal("the gateway's own registry lists the tools")
+	}
+	if out, err := s.ExecuteTool(ctx, "local_exit", nil); err != nil || out != "gateway manager ran local_exit" {
+		t.Fatalf("the gateway's manager runs the tools: %v %v", out, err)
+	}
+	if s.HandleDeviceFrame([]byte(`{"type":"mcp","payload":{}}`)) || s.Close(ctx) != nil {
+		t.Fatal("device frames stay with the gateway and closing touches no service")
+	}
+}

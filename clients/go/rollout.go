@@ -7,36 +7,14 @@ import (
 	"time"
 )
 
-// Settings are the rollout controls of the design's 风险控制 section, shaped for a gateway's config file:
-//
-//	mcp_service:
-//	  use_service: true                 # the switch: false keeps every device on the gateway's own MCP manager
-//	  service_url: https://mcp.example.com
-//	  api_key: ${MCP_SERVICE_KEY}
-//	  fallback: true                    # on a service failure, the session moves to the gateway's MCP manager
-//	  traffic_split: 10                 # percent of devices on the service (absent: 100)
-type Settings struct {
-	UseService bool   `yaml:"use_service" json:"use_service"`
-	ServiceURL string `yaml:"service_url" json:"service_url"`
-	APIKey     string `yaml:"api_key" json:"api_key"`
-	Fallback   bool   `yaml:"fallback" json:"fallback"`
-	// TrafficSplit is the percentage (0–100) of devices sent to the service, chosen by InTrafficSplit on the
-	// device id; nil means all of them.
-	TrafficSplit *float64 `yaml:"traffic_split" json:"traffic_split"`
-}
-
-// Percent is a helper for Settings.TrafficSplit literals.
-func Percent(p float64) *float64 { return &p }
-
 // Path is the way a session's tools go.
 type Path string
 
 // The paths of a session.
 const (
-	PathUndecided Path = ""         // before Start
-	PathService   Path = "service"  // tools listed and executed by the service; device frames on the relay
-	PathGateway   Path = "gateway"  // the switch is off or the device is outside the split: the gateway's own manager
-	PathFallback  Path = "fallback" // the service failed and the session moved to the gateway's own manager
+	PathService  Path = "service"  // tools listed and executed by the service; device frames on the relay
+	PathGateway  Path = "gateway"  // the switch is off or the device is outside the split: the gateway's own manager
+	PathFallback Path = "fallback" // the service failed and the session moved to the gateway's own manager
 )
 
 // Router decides, per device, whether a session uses the service, and makes [Session]s. One per gateway process.
@@ -83,7 +61,7 @@ func (r *Router) Decide(deviceID string) Path {
 	return PathService
 }
 
-// SessionInfo is what the gateway knows of a device connection when its hello arrives.
+// SessionInfo is what the gateway knows of a device connection (from its headers and the gateway's config).
 type SessionInfo struct {
 	SessionID string // the id in the server hello
 	DeviceID  string // Device-Id header (when empty, SessionID stands in, for the split and the bind)
@@ -92,22 +70,25 @@ type SessionInfo struct {
 	Token     string // the gateway's server secret: the device's vision JWT is signed with it
 }
 
-// Fallback is the gateway's own MCP path, called on PathGateway and PathFallback.
+// Fallback is the gateway's own MCP path.
 type Fallback struct {
 	// Bind binds the gateway's own MCP manager to the connection (xiaozhi-server-go: mcpManager.BindConnection).
-	// Called once, when the session starts on PathGateway or moves to PathFallback.
+	// Called once, when the session moves from PathService to PathFallback. On PathGateway the gateway binds its
+	// manager itself, as it always did.
 	Bind func(ctx context.Context) error
-	// Execute runs a tool with the gateway's own manager (xiaozhi-server-go: mcpManager.ExecuteTool).
+	// Execute runs a tool with the gateway's own manager (xiaozhi-server-go: mcpManager.ExecuteTool), on
+	// PathGateway and PathFallback.
 	Execute func(ctx context.Context, toolName string, args map[string]interface{}) (interface{}, error)
 }
 
 // Session is one device connection's MCP path. Its methods are safe for concurrent use.
 //
-// Life: NewSession → Start (on the device hello: decides the path and binds) → OpenRelay (after the server
-// hello, if the device has MCP) → Tools / ExecuteTool / HandleDeviceFrame during the conversation → Close (the
-// device left: closes the relay, unbinds). A service failure while on PathService moves the session to
-// PathFallback when fallback is on: the relay is closed, Fallback.Bind runs, and the session stays there until
-// it ends (a device never flips back and forth within one connection).
+// Life: NewSession decides the path (PathService or PathGateway, from the settings and the device id alone) →
+// Start binds with the service (on the device hello) → OpenRelay (after the server hello, if the device has
+// MCP) → Tools / ExecuteTool / HandleDeviceFrame during the conversation → Close (the device left: closes the
+// relay, unbinds). A service failure while on PathService moves the session to PathFallback when fallback is on:
+// the relay is closed, Fallback.Bind runs, and the session stays there until it ends (a device never flips back
+// and forth within one connection).
 type Session struct {
 	router   *Router
 	info     SessionInfo
@@ -117,6 +98,7 @@ type Session struct {
 	path     Path
 	relay    *Relay
 	toDevice func([]byte) error
+	started  bool
 	closed   bool
 	reason   error // why the session fell back
 }
@@ -129,7 +111,12 @@ func (r *Router) NewSession(info SessionInfo, fallback Fallback) *Session {
 	if info.ClientID == "" {
 		info.ClientID = info.DeviceID
 	}
-	return &Session{router: r, info: info, fallback: fallback}
+	path := r.Decide(info.DeviceID)
+	if path == PathGateway {
+		r.logf("mcpservice: session %s (device %s) uses the gateway's MCP manager (use_service off or outside the traffic split)",
+			info.SessionID, info.DeviceID)
+	}
+	return &Session{router: r, info: info, fallback: fallback, path: path}
 }
 
 // Path is the session's current path.
@@ -149,28 +136,19 @@ func (s *Session) FallbackReason() error {
 	return s.reason
 }
 
-// Start decides the session's path and binds it: with the service on PathService, with Fallback.Bind on
-// PathGateway. A failed bind on PathService falls back when fallback is on; otherwise its error is returned.
-// Calling Start again does nothing.
+// Start binds the session with the service when it is on PathService (on the device hello); a failed bind
+// falls back when fallback is on, otherwise its error is returned. On the gateway's paths, and when called
+// again, it does nothing.
 func (s *Session) Start(ctx context.Context) error {
 	s.mu.Lock()
-	if s.path != PathUndecided {
+	if s.path != PathService || s.started {
 		s.mu.Unlock()
 		return nil
 	}
-	s.path = s.router.Decide(s.info.DeviceID)
-	path := s.path
+	s.started = true
 	s.mu.Unlock()
-	if path == PathGateway {
-		s.router.logf("mcpservice: session %s (device %s) uses the gateway's MCP manager (use_service off or outside the traffic split)",
-			s.info.SessionID, s.info.DeviceID)
-		return s.bindGateway(ctx)
-	}
 	err := s.bind(ctx)
-	if err == nil {
-		return nil
-	}
-	if s.fallBack(ctx, err) {
+	if err == nil || s.fallBack(ctx, err) {
 		return nil
 	}
 	return err
@@ -178,13 +156,6 @@ func (s *Session) Start(ctx context.Context) error {
 
 func (s *Session) bind(ctx context.Context) error {
 	return s.router.client.BindSession(ctx, s.info.SessionID, s.info.DeviceID, s.info.ClientID, s.info.VisionURL, s.info.Token)
-}
-
-func (s *Session) bindGateway(ctx context.Context) error {
-	if s.fallback.Bind == nil {
-		return nil
-	}
-	return s.fallback.Bind(ctx)
 }
 
 // fallBack moves the session to PathFallback when fallback is on; it reports whether it did.
@@ -207,7 +178,10 @@ func (s *Session) fallBack(ctx context.Context, cause error) bool {
 	if relay != nil {
 		_ = relay.Close()
 	}
-	if err := s.bindGateway(ctx); err != nil {
+	if s.fallback.Bind == nil {
+		return true
+	}
+	if err := s.fallback.Bind(ctx); err != nil {
 		s.router.logf("mcpservice: session %s: binding the gateway's MCP manager failed: %v", s.info.SessionID, err)
 	}
 	return true

@@ -74,3 +74,24 @@ func TestTrafficSplitEdgesAndSwitch(t *testing.T) {
 		t.Fatal("no traffic_split means every device")
 	}
 }
+
+func TestSettingsFromTheEnvironment(t *testing.T) {
+	env := map[string]string{EnvUseService: "true", EnvServiceURL: "https://mcp.example.com", EnvServiceKey: "secret-key",
+		EnvFallback: "1", EnvTrafficSplit: "12.5"}
+	got := Settings{ServiceURL: "http://from-config", TrafficSplit: Percent(50)}.withLookup(func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+	if !got.UseService || got.ServiceURL != "https://mcp.example.com" || got.APIKey != "secret-key" || !got.Fallback ||
+		got.TrafficSplit == nil || *got.TrafficSplit != 12.5 {
+		t.Fatalf("%+v", got)
+	}
+	env = map[string]string{EnvTrafficSplit: "150", EnvUseService: "maybe"}
+	kept := Settings{UseService: true, TrafficSplit: Percent(50)}.withLookup(func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+	if !kept.UseService || *kept.TrafficSplit != 50 {
+		t.Fatalf("invalid values leave the config's: %+v", kept)
+	}
+}
