@@ -49,6 +49,11 @@ type Options struct {
 	// Negative disables it.
 	RelayPingInterval time.Duration
 
+	// UnbindOnClose has Session.Close unbind the session as well as close its relay. Off by default: a device
+	// that reconnects quickly (same session id) is bound again by its new connection, and a late Close of the
+	// old one would unbind the new session; an unused session expires by itself after the service's idle TTL.
+	UnbindOnClose bool
+
 	// Logf receives the client's log lines (fallbacks, relay reconnects); nil discards them.
 	Logf func(format string, args ...interface{})
 }

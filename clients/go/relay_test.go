@@ -83,7 +83,7 @@ func (g *testGateway) url() string { return "ws" + strings.TrimPrefix(g.server.U
 func TestRelayRoundTripWithASimulatedDevice(t *testing.T) {
 	baseURL, apiKey := serviceEnv(t)
 	router, err := NewRouter(Settings{UseService: true, ServiceURL: baseURL, APIKey: apiKey, TrafficSplit: Percent(100)},
-		Options{Logf: t.Logf})
+		Options{Logf: t.Logf, UnbindOnClose: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestRelayRoundTripWithASimulatedDevice(t *testing.T) {
 		t.Fatalf("device view: %+v", view.Device)
 	}
 
-	// The device leaves: the gateway closes the session, which closes the relay and unbinds.
+	// The device leaves: the gateway closes the session, which closes the relay (and unbinds: UnbindOnClose).
 	device.close()
 	select {
 	case <-g.closed:
@@ -204,6 +204,37 @@ func TestRelayRoundTripWithASimulatedDevice(t *testing.T) {
 	}
 	_, err = client.GetSession(ctx, sid)
 	wantCode(t, err, "session_not_found", 404)
+}
+
+func TestClosingLeavesTheSessionBoundByDefault(t *testing.T) {
+	baseURL, apiKey := serviceEnv(t)
+	router, err := NewRouter(Settings{UseService: true, ServiceURL: baseURL, APIKey: apiKey}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid := uniqueID("go-close")
+	s := router.NewSession(SessionInfo{SessionID: sid, DeviceID: "AA:BB:CC:DD:EE:12"}, Fallback{})
+	ctx := context.Background()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OpenRelay(ctx, func([]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the relay open", func() bool {
+		view, err := router.Client().GetSession(ctx, sid)
+		return err == nil && view.Device.Relay == "open"
+	})
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A device that reconnects at once binds the same session again; a late Close of its old connection must
+	// not unbind it, so by default Close only closes the relay.
+	eventually(t, 5*time.Second, "the relay closed, the session kept", func() bool {
+		view, err := router.Client().GetSession(ctx, sid)
+		return err == nil && view.Device.Relay == "closed"
+	})
+	_ = router.Client().Unbind(ctx, sid)
 }
 
 func TestRelayReplacedAndHTTPDelivery(t *testing.T) {

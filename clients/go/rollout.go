@@ -19,16 +19,17 @@ const (
 
 // Router decides, per device, whether a session uses the service, and makes [Session]s. One per gateway process.
 type Router struct {
-	settings Settings
-	client   *ServiceClient
-	logf     func(string, ...interface{})
+	settings      Settings
+	client        *ServiceClient
+	logf          func(string, ...interface{})
+	unbindOnClose bool
 }
 
 // NewRouter makes the router of the given settings; opts configure its client (BaseURL and APIKey come from
 // settings when empty there). With UseService false no client is made and every session takes PathGateway.
 func NewRouter(settings Settings, opts Options) (*Router, error) {
 	opts = opts.withDefaults()
-	r := &Router{settings: settings, logf: opts.Logf}
+	r := &Router{settings: settings, logf: opts.Logf, unbindOnClose: opts.UnbindOnClose}
 	if !settings.UseService {
 		return r, nil
 	}
@@ -86,7 +87,7 @@ type Fallback struct {
 // Life: NewSession decides the path (PathService or PathGateway, from the settings and the device id alone) →
 // Start binds with the service (on the device hello) → OpenRelay (after the server hello, if the device has
 // MCP) → Tools / ExecuteTool / HandleDeviceFrame during the conversation → Close (the device left: closes the
-// relay, unbinds). A service failure while on PathService moves the session to PathFallback when fallback is on:
+// relay; unbinds with Options.UnbindOnClose). A service failure while on PathService moves the session to PathFallback when fallback is on:
 // the relay is closed, Fallback.Bind runs, and the session stays there until it ends (a device never flips back
 // and forth within one connection).
 type Session struct {
@@ -324,8 +325,9 @@ func (s *Session) HandleDeviceFrame(frame []byte) bool {
 	return true
 }
 
-// Close ends the session when the device leaves: closes the relay and, on PathService, unbinds the session so
-// the service drops its state at once (it would otherwise expire after its idle TTL).
+// Close ends the session when the device leaves: it closes the relay (the service then reports the device's
+// tools unavailable). With Options.UnbindOnClose it also unbinds the session, so the service drops its state
+// at once instead of after its idle TTL.
 func (s *Session) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
@@ -339,7 +341,7 @@ func (s *Session) Close(ctx context.Context) error {
 	if relay != nil {
 		_ = relay.Close()
 	}
-	if path != PathService {
+	if path != PathService || !s.router.unbindOnClose {
 		return nil
 	}
 	err := s.router.client.Unbind(ctx, s.info.SessionID)
