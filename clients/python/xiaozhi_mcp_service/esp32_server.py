@@ -355,14 +355,15 @@ class ServiceConnection:
         """The device went: close the relay and unbind (the service cancels the session's pending calls)."""
         if self._refresh_task is not None:
             self._refresh_task.cancel()
-        if self.relay is not None:
-            await self.relay.close()
         if self.bound:
+            # Unbinding first: the service then closes the relay itself (4001) and cancels pending calls.
             try:
                 await self.client.unbind(self.session_id)
             except ServiceError as err:
                 logger.warning("unbind failed (%s); the session expires on its own", err.code)
             self.bound = False
+        if self.relay is not None:
+            await self.relay.close()
 
 
 _clients: Dict[Tuple[str, str], ServiceClient] = {}

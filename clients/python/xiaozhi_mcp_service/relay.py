@@ -34,6 +34,9 @@ OnClose = Callable[[Optional[int], str], Union[Awaitable[Any], Any]]
 CLOSE_REPLACED = 4000
 #: The service closed this relay because the session was unbound or expired.
 CLOSE_UNBOUND = 4001
+#: How long closing waits for the service's close frame (the device is gone either way). Under ``npm start``
+#: the service does not answer a client's close frame, so each wait runs out (websockets waits up to twice).
+CLOSE_WAIT_S = 1.0
 
 
 def _major_version() -> int:
@@ -47,8 +50,12 @@ async def _connect(url: str, headers: Dict[str, str], open_timeout_s: float) -> 
     if _major_version() >= 14:
         from websockets.asyncio.client import connect  # type: ignore[import-not-found]
 
-        return await connect(url, additional_headers=headers, open_timeout=open_timeout_s, ping_interval=None)
-    return await websockets.connect(url, extra_headers=headers, open_timeout=open_timeout_s, ping_interval=None)
+        return await connect(
+            url, additional_headers=headers, open_timeout=open_timeout_s, ping_interval=None, close_timeout=CLOSE_WAIT_S
+        )
+    return await websockets.connect(
+        url, extra_headers=headers, open_timeout=open_timeout_s, ping_interval=None, close_timeout=CLOSE_WAIT_S
+    )
 
 
 class DeviceRelay:
