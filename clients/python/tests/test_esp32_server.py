@@ -154,3 +154,31 @@ async def _noop():
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ConnectionForTest(unittest.TestCase):
+    class Conn:
+        def __init__(self, section, device_id="AA:BB:CC:DD:EE:FF"):
+            self.config = {"mcp_service": section, "server": {"auth_key": "k" * 16}}
+            self.headers = {"device-id": device_id, "client-id": "c-1"}
+            self.session_id = "s-1"
+            self.websocket = type("WS", (), {"send": lambda self, text: None})()
+
+    def test_off_without_section_or_switch(self):
+        from xiaozhi_mcp_service.esp32_server import connection_for
+
+        self.assertIsNone(connection_for(self.Conn({})))
+        self.assertIsNone(connection_for(self.Conn({"use_service": False, "service_url": "http://x"})))
+
+    def test_split_and_settings(self):
+        from xiaozhi_mcp_service.esp32_server import connection_for
+
+        section = {"use_service": True, "service_url": "http://svc.test", "api_key": "k", "traffic_split": 7.17}
+        self.assertIsNone(connection_for(self.Conn(section)))  # bucket 717: outside 7.17 %
+        section = {**section, "traffic_split": 7.18, "hide_tools": ["local_exit"], "execute_timeout_ms": 25000}
+        made = connection_for(self.Conn(section))
+        self.assertIsNotNone(made)
+        self.assertEqual((made.session_id, made.device_id, made.client_id, made.token), ("s-1", "AA:BB:CC:DD:EE:FF", "c-1", "k" * 16))
+        self.assertEqual(made.executor.hide, {"local_exit"})
+        self.assertEqual(made.executor.timeout_ms, 25000)
+        self.assertIsNotNone(made.executor.fallback)

@@ -389,4 +389,57 @@ def client_from_config(section: Dict[str, Any]) -> Optional[ServiceClient]:
             breaker_reset_s=float(section.get("breaker_reset", ClientOptions.breaker_reset_s)),
         )
         _clients[key] = ServiceClient(key[0], key[1], options)
-    return _clients[key]
+    client = _clients[key]
+    # The rollout controls follow the config as it is now (the gateway may reload it).
+    client.options.fallback = bool(section.get("fallback", True))
+    client.options.traffic_split = float(section.get("traffic_split", 100))
+    return client
+
+
+def connection_for(conn: Any) -> Optional[ServiceConnection]:
+    """The :class:`ServiceConnection` for one of xiaozhi-esp32-server's ``ConnectionHandler`` s, or ``None``
+    when its config's ``mcp_service`` section is off or the rollout keeps this device on the gateway's path.
+
+    Reads ``conn.config`` (``mcp_service``; ``server.auth_key`` as the vision token's secret; the vision URL
+    as the gateway computes it), ``conn.headers`` (``device-id``, ``client-id``), ``conn.session_id`` and
+    ``conn.websocket``. With ``fallback`` on, a service failure runs the tool on the gateway's own
+    ``ServerMCPExecutor`` (``conn.func_handler.server_mcp_executor``). Optional keys of the section:
+    ``errors_to_llm`` (bool), ``hide_tools`` (names kept from the LLM, e.g. local tools the gateway's plugins
+    already offer), ``execute_timeout_ms``.
+    """
+    section = (getattr(conn, "config", None) or {}).get("mcp_service") or {}
+    client = client_from_config(section)
+    headers = getattr(conn, "headers", None) or {}
+    device_id = headers.get("device-id") or getattr(conn, "device_id", None) or ""
+    if client is None or not device_id or not client.uses_service(device_id):
+        return None
+    try:
+        from core.utils.util import get_vision_url  # type: ignore[import-not-found]
+
+        vision_url: Optional[str] = get_vision_url(conn.config)
+    except ImportError:
+        vision_url = None
+
+    async def gateway_fallback(c: Any, name: str, args: Dict[str, Any]) -> Any:
+        return await c.func_handler.server_mcp_executor.execute(c, name, args)
+
+    def tools_changed() -> None:
+        handler = getattr(conn, "func_handler", None)
+        if handler is not None:
+            handler.tool_manager.refresh_tools()
+
+    return ServiceConnection(
+        client,
+        session_id=conn.session_id,
+        device_id=device_id,
+        client_id=headers.get("client-id") or device_id,
+        vision_url=vision_url,
+        token=(conn.config.get("server") or {}).get("auth_key"),
+        send_to_device=conn.websocket.send,
+        conn=conn,
+        fallback=gateway_fallback if section.get("fallback", True) else None,
+        on_tools_changed=tools_changed,
+        errors_to_llm=bool(section.get("errors_to_llm", False)),
+        hide=section.get("hide_tools") or (),
+        timeout_ms=section.get("execute_timeout_ms"),
+    )
