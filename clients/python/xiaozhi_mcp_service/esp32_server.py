@@ -257,7 +257,7 @@ class ServiceToolExecutor:
         except ServiceError as err:
             logger.error("%s failed (%s, request %s)", tool_name, err.code, err.request_id)
             action, response = types
-            return response(action=action.ERROR, response=f"工具服务暂不可用({err.code})")
+            return response(action=action.ERROR, response=f"工具调用失败({err.code})")
         return await to_action_response(
             result, conn=conn, handlers=self.handlers, errors_to_llm=self.errors_to_llm, action_types=types
         )
