@@ -1,9 +1,12 @@
 /**
  * @module validation
- * Turns zod issues into messages a client can act on: each names the field (as a dotted path) and the rule.
+ * Turns zod issues into messages a client can act on: each names the field (as a dotted path) and the rule;
+ * and the one rule no schema can check safely, how deep a request's JSON nests.
  */
 import type { z } from "zod";
+import { MAX_JSON_DEPTH } from "./contract/limits";
 import { ApiError } from "./errors";
+import { nestedBeyond } from "./util/json";
 
 /** One failed rule, as it appears in an error's `details`. */
 export interface FieldIssue {
@@ -45,4 +48,19 @@ export function summarizeIssues(issues: readonly FieldIssue[]): string {
 /** The `invalid_request` error for `issues` in `where` (e.g. "request body"): every API answers it alike. */
 export function invalidRequest(where: string, issues: FieldIssue[]): ApiError {
   return new ApiError("invalid_request", `invalid ${where}: ${summarizeIssues(issues)}`, issues);
+}
+
+/**
+ * The issue of a JSON value nested deeper than {@link MAX_JSON_DEPTH} (the value itself counting as one
+ * level), naming its outermost field under `prefix`; undefined when it nests no deeper. Measured without
+ * recursion, so any value can be checked before anything else walks it.
+ */
+export function nestingIssue(value: unknown, prefix?: string): FieldIssue | undefined {
+  const path = nestedBeyond(value, MAX_JSON_DEPTH);
+  if (path === undefined) return undefined;
+  return {
+    field: fieldPath(path.slice(0, 1), prefix),
+    rule: "max_depth",
+    message: `objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels (the most a request may nest, counting the request itself)`,
+  };
 }

@@ -3,62 +3,18 @@
  * a message of the rpc's request type, an unsupported encoding, content type or method. Each is a 4xx (or
  * gRPC-Web's `invalid_argument`) whose error says what is accepted, never `internal`.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
-import { errorFromJsonBytes } from "@connectrpc/connect/protocol-connect";
-import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
-import { trailerParse } from "@connectrpc/connect/protocol-grpc-web";
-import { exports } from "cloudflare:workers";
+import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { ErrorDetailSchema, MCPService } from "../src/gen/mcp/service_pb";
+import { MCPService } from "../src/gen/mcp/service_pb";
 import { restBind } from "./api";
-import { TENANT_A_KEY } from "./keys";
 import { rpcClient } from "./rpc-client";
+import { connectError, envelope, grpcWebError, sendRaw as send } from "./rpc-raw";
 
 /** The bytes the adversarial run sent: not a protobuf message of any type. */
 const GARBAGE = new Uint8Array([0xff, 0xfe, 0xaf, 0x44]);
 
 const CONTENT_TYPES =
   "application/json or application/proto (Connect), application/grpc-web+proto or application/grpc-web+json (gRPC-Web)";
-
-function send(
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string; key?: string | null },
-) {
-  const headers: Record<string, string> = { ...init.headers };
-  if (init.key !== null) headers.Authorization = `Bearer ${init.key ?? TENANT_A_KEY}`;
-  return exports.default.fetch(`http://service.test${path}`, { method: init.method ?? "POST", headers, body: init.body });
-}
-
-/** One gRPC-Web frame holding `message` uncompressed. */
-function envelope(message: Uint8Array): Uint8Array {
-  const framed = new Uint8Array(5 + message.byteLength);
-  new DataView(framed.buffer).setUint32(1, message.byteLength);
-  framed.set(message, 5);
-  return framed;
-}
-
-/** A Connect error response: its HTTP status, headers, JSON code and the error it decodes to. */
-async function connectError(res: Response) {
-  expect(res.headers.get("Content-Type")).toBe("application/json");
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const json = JSON.parse(new TextDecoder().decode(bytes)) as { code: string; message: string };
-  const error = errorFromJsonBytes(bytes, res.headers, new ConnectError("not a Connect error body", Code.Unknown));
-  return { status: res.status, code: json.code, message: json.message, restCode: restCodeOf(error) };
-}
-
-/** A gRPC-Web response's status, from the trailer frame at the end of its body (HTTP is 200 either way). */
-async function grpcWebError(res: Response) {
-  expect(res.status).toBe(200);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  expect(bytes[0]).toBe(0x80);
-  const error = findTrailerError(trailerParse(bytes.subarray(5)));
-  if (!error) throw new Error("the call succeeded");
-  return { code: error.code, message: error.rawMessage, restCode: restCodeOf(error) };
-}
-
-function restCodeOf(error: ConnectError): string | undefined {
-  return error.findDetails(ErrorDetailSchema)[0]?.code;
-}
 
 describe("a binary body that is not a message of the rpc's request type", () => {
   for (const method of MCPService.methods) {

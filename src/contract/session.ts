@@ -8,12 +8,35 @@ import { z } from "@hono/zod-openapi";
 import { IsoMoment, Moment, type MomentSchema } from "./time";
 import { SourceReport, SourceStatus } from "./tools";
 
-const SESSION_ID_RULE = "1-128 characters of A-Z a-z 0-9 . _ : @ -";
+/**
+ * Names every JavaScript object already has: an id equal to one reads as something else wherever it becomes a
+ * key. (`__proto__` and the other names with a leading underscore are refused by the first character already.)
+ */
+const OBJECT_MEMBER_NAMES = [
+  "constructor",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "prototype",
+  "toLocaleString",
+  "toString",
+  "valueOf",
+];
 
-/** The gateway's session id. */
+const SESSION_ID_RULE =
+  "1-128 characters of A-Z a-z 0-9 . _ : @ -, beginning with a letter or a digit, and not the name of a JavaScript " +
+  `object member (${OBJECT_MEMBER_NAMES.join(", ")})`;
+
+/**
+ * The gateway's session id, one rule on every API (REST's path, query and body, every RPC's field). It takes
+ * UUIDs, MAC addresses (`AA:BB:CC:DD:EE:FF`) and ids like `device-AA_BB`; it refuses `.` and `..` (which a URL
+ * path resolves away, so a session bound under them could never be reached by its REST path), `/`, `%`,
+ * control characters and whitespace (so URL-decoding a path cannot smuggle a separator or a NUL in), and the
+ * object member names above.
+ */
 export const SessionId = z
   .string()
-  .regex(/^[A-Za-z0-9._:@-]{1,128}$/, SESSION_ID_RULE)
+  .regex(new RegExp(`^(?!(?:${OBJECT_MEMBER_NAMES.join("|")})$)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`), SESSION_ID_RULE)
   .openapi({ description: `The gateway's session id (${SESSION_ID_RULE})` });
 
 const Text = (max: number) => z.string().min(1).max(max);

@@ -1,13 +1,16 @@
 /**
  * @module api/rest/json-body
  * Guards request bodies before validation: a JSON content type (else 415), a size limit (else 413, without
- * reading more than the limit), and well-formed JSON (else 400 naming the parse error). The body is parsed
- * here, once: the route's validator is handed this parse instead of parsing the text again.
+ * reading more than the limit), well-formed JSON (else 400 naming the parse error), and JSON nested no deeper
+ * than the contract allows (else 400 `invalid_request` naming the field: nothing deeper reaches the schema or
+ * the session's Durable Object, whose RPC would overflow its stack on it). The body is parsed here, once: the
+ * route's validator is handed this parse instead of parsing the text again.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { parseJson } from "../../util/json";
+import { invalidRequest, nestingIssue } from "../../validation";
 import { readBodyCapped } from "../read-body";
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -26,6 +29,8 @@ export const jsonBody = (): MiddlewareHandler<AppEnv> =>
     const text = new TextDecoder().decode(await readBodyCapped(c.req.raw, limit));
     const parsed = parseJson(text);
     if (!parsed.ok) throw new ApiError("invalid_json", `request body is not valid JSON: ${parsed.error}`);
+    const tooDeep = nestingIssue(parsed.value);
+    if (tooDeep) throw invalidRequest("request body", [tooDeep]);
     // The stream is consumed: the checked text becomes the request's body again, for whoever reads it later.
     c.req.raw = new Request(c.req.raw, { body: text });
     // Hono (4.13) caches only the body's text and parses it again on every `c.req.json()`, which the route's

@@ -8,7 +8,8 @@
  * - Errors keep each protocol's wire format: whatever the middleware throws (a 401, a 503) is handed to the
  *   procedure's own handler, whose request gate throws it, as a ConnectError, before the body is read.
  * - The body is read up to `limits.max_body_bytes`, as for REST, and checked (request-checks.ts) before
- *   Connect parses it; Connect's bare 405 and 415 answers get an error body saying what is accepted.
+ *   Connect parses it; Connect's bare 405 and 415 answers get an error body saying what is accepted. Binary
+ *   messages are decoded as deep as the contract lets JSON nest (request-checks.ts).
  * - Native gRPC is off: a Worker cannot send HTTP trailers. Connect and gRPC-Web are served; in production,
  *   Cloudflare's edge converts native gRPC to gRPC-Web in front of the Worker.
  * - Unknown procedures are not routes here, so they reach the app's 404.
@@ -31,7 +32,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { readBodyCapped } from "../read-body";
 import { kCaller } from "./caller";
-import { checkRequest, explainRefusal, kRequestBody } from "./request-checks";
+import { BINARY_READ_OPTIONS, checkRequest, explainRefusal, kRequestBody } from "./request-checks";
 
 /** What {@link connectApp} serves, and behind what. */
 export interface ConnectAppOptions {
@@ -65,6 +66,7 @@ export function connectApp({ routes, middleware, toConnectError }: ConnectAppOpt
     },
     // JSON answers show every field, as the REST API's do (proto3 would leave out false, 0 and "").
     jsonOptions: { alwaysEmitImplicit: true },
+    binaryOptions: BINARY_READ_OPTIONS,
   });
   routes(router);
 

@@ -2,13 +2,14 @@
  * @module api/rpc/inputs
  * The RPC requests, checked by the REST API's own schemas (composed, not copied): both APIs accept the same
  * values and reject the rest with the same messages, naming the proto's field. Proto3 cannot tell an empty
- * string from a missing one, so an optional field left empty counts as not given.
+ * string from a missing one, so an optional field left empty counts as not given. JSON values (arguments, the
+ * device frame) nest no deeper than REST's bodies may, the message counting as one level, as REST's body does.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { z } from "@hono/zod-openapi";
 import type { BindSessionRequest, ExecuteToolRequest, HandleMessageRequest } from "../../gen/mcp/service_pb";
 import { parseJson } from "../../util/json";
-import { type FieldIssue, fieldIssues, invalidRequest } from "../../validation";
+import { type FieldIssue, fieldIssues, invalidRequest, nestingIssue } from "../../validation";
 import { BindRequest, DeviceFrame, ExecuteRequest, SessionId, ToolPathParams } from "../rest/schemas";
 
 const WHERE = "request";
@@ -36,11 +37,13 @@ export function bindInput(req: BindSessionRequest): z.output<typeof BindSessionI
 
 /** An ExecuteTool request, by the rules of REST's execute path and body; arguments from either field. */
 export function executeInput(req: ExecuteToolRequest): z.output<typeof ExecuteToolInput> {
+  const args = oneOf("arguments", req.arguments, "arguments_json", req.argumentsJson) ?? {};
+  checkNesting({ arguments_json: args });
   return parse(ExecuteToolInput, {
     tool_name: req.toolName,
     session_id: req.sessionId,
     device_id: optional(req.deviceId),
-    arguments: oneOf("arguments", req.arguments, "arguments_json", req.argumentsJson) ?? {},
+    arguments: args,
   });
 }
 
@@ -51,7 +54,15 @@ export function deviceFrameInput(req: HandleMessageRequest): { session_id: strin
   if (frame === undefined) {
     throw invalidRequest(WHERE, [{ field: "message_json", rule: "required", message: "the device's frame is required" }]);
   }
+  // The frame fields' JSON text is parsed (fromFrameFields): as deep as the JSON field's value can be.
+  checkNesting({ [req.messageJson === undefined ? "message" : "message_json"]: frame });
   return { session_id, frame: parse(DeviceFrame, frame) };
+}
+
+/** Refuses a request whose JSON values, as `fields` of the message, nest deeper than REST's bodies may. */
+function checkNesting(fields: Record<string, JsonValue>): void {
+  const issue = nestingIssue(fields);
+  if (issue) throw invalidRequest(WHERE, [issue]);
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {

@@ -5,14 +5,27 @@
  *
  * - {@link checkRequest} runs in the router's request gate, before Connect reads the body: an encoding other
  *   than identity, and a binary body that is not a message of the rpc's request type, are `invalid_argument`
- *   (left to Connect-ES, the first names no encoding it supports and the second is `internal`).
+ *   (left to Connect-ES, the first names no encoding it supports and the second is `internal`); so is a JSON
+ *   body nested deeper than the contract allows, refused by the rule REST's bodies are (protobuf's decoder
+ *   would refuse only what passes its own recursion limit, with a message naming neither rule nor field).
  * - {@link explainRefusal} gives Connect's bodiless 405 and 415 answers a Connect error body (and `Allow`).
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { type ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { createAsyncIterable, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { MAX_JSON_DEPTH } from "../../contract/limits";
 import { ApiError } from "../../errors";
+import { parseJson } from "../../util/json";
+import { invalidRequest, nestingIssue } from "../../validation";
+
+/**
+ * How the adapter (and the checks below) decode binary messages: protobuf's default recursion limit (100)
+ * would refuse a `Struct` nested about 50 levels deep (each JSON level is a Value and a Struct or ListValue),
+ * which REST takes; this one takes any value within the contract's depth, and a level more, so that the
+ * rpc's input check refuses it by the contract's rule and names the field.
+ */
+export const BINARY_READ_OPTIONS = { recursionLimit: 2 * (MAX_JSON_DEPTH + 1) };
 
 /** The request body the adapter read, for the gate to check before Connect parses it. */
 export const kRequestBody = createContextKey<Uint8Array>(new Uint8Array(), { description: "the request body" });
@@ -47,18 +60,28 @@ export function checkRequest(ctx: HandlerContext, toConnectError: ToConnectError
       ),
     );
   }
-  if (/json/i.test(ctx.requestHeader.get("Content-Type") ?? "")) return;
   const body = ctx.values.get(kRequestBody);
   const message = ctx.protocolName === "grpc-web" ? unenvelope(body) : body;
   if (message === undefined) return;
+  if (/json/i.test(ctx.requestHeader.get("Content-Type") ?? "")) {
+    checkJsonNesting(message, toConnectError);
+    return;
+  }
   try {
-    fromBinary(ctx.method.input, message);
+    fromBinary(ctx.method.input, message, BINARY_READ_OPTIONS);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw toConnectError(
       new ApiError("invalid_request", `request body is not a valid ${ctx.method.input.typeName} (binary protobuf): ${reason}`),
     );
   }
+}
+
+/** Throws when `message` is JSON nested deeper than the contract allows; JSON that does not parse is left to Connect. */
+function checkJsonNesting(message: Uint8Array, toConnectError: ToConnectError): void {
+  const parsed = parseJson(new TextDecoder().decode(message));
+  const issue = parsed.ok ? nestingIssue(parsed.value) : undefined;
+  if (issue) throw toConnectError(invalidRequest("request", [issue]));
 }
 
 /** The message in a body of exactly one uncompressed gRPC-Web envelope, else undefined. */
