@@ -99,7 +99,7 @@ function withInvalidServers(config: ServiceConfig, order: string[], issues: Map<
     name,
     error: summarizeIssues(found),
   }));
-  console.warn("external MCP servers left out: their entries name variables that are not set", {
+  console.warn("external MCP servers left out: their entries name variables this Worker cannot fill", {
     servers: invalid.map(({ name, error }) => ({ name, error })),
   });
   const byName = new Map(config.mcpServers.map((server) => [server.name, server]));
