@@ -29,6 +29,8 @@ import { ApiError } from "../src/errors";
 import { parseFrame } from "../src/tools/device/frames";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { coerceArguments } from "../src/tools/coerce";
+import { invalidArguments } from "../src/tools/result";
+import { argumentIssues } from "../src/tools/validate-args";
 import { expiresAt, nextAlarmAt } from "./session-alarm";
 import {
   type BindCommand,
@@ -127,6 +129,9 @@ export class SessionObject extends DurableObject<Env> {
     if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
     await this.#recordUse(binding);
     const args = coerceArguments(resolved.tool.input_schema, command.arguments);
+    // Every source but one that checks its own (local tools) gets only arguments its tool's schema accepts.
+    const issues = resolved.source.checksArguments ? [] : argumentIssues(resolved.tool, args);
+    if (issues.length > 0) return { ok: true, value: invalidArguments(resolved.tool.name, issues) };
     const result = await resolved.source.callTool(resolved.tool, args, {
       session: sessionContext(binding),
       signal: lifetime,

@@ -52,7 +52,9 @@ const healthRoute = createRoute({
   summary: "Liveness, with the version (no auth)",
   description:
     "Answers while the Worker runs. `degraded` with `config: invalid` when the configuration is invalid: the API " +
-    "then answers 503 `config_invalid` with the details, which this unauthenticated route does not show.",
+    "then answers 503 `config_invalid` with the details, which this unauthenticated route does not show. " +
+    "`degraded` with `config: partial` when some external servers' entries cannot be used (a `${VAR}` that is " +
+    "not set): everything else works, and `GET /api/v1/mcp/servers` shows those servers as `invalid` with why.",
   security: [],
   responses: {
     200: {
@@ -66,6 +68,10 @@ const healthRoute = createRoute({
               summary: "The configuration is invalid",
               value: { status: "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config: "invalid" },
             },
+            partial: {
+              summary: "Some external servers cannot be used as configured",
+              value: { status: "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config: "partial" },
+            },
           },
         },
       },
@@ -77,17 +83,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(healthRoute, (c) => {
-    const config = loadConfig(c.env);
-    return c.json(
-      {
-        status: config.ok ? ("ok" as const) : ("degraded" as const),
-        service: SERVICE_NAME,
-        version: SERVICE_VERSION,
-        // Unauthenticated: say only that the config is invalid; API calls answer 503 with the details.
-        config: config.ok ? "ok" : "invalid",
-      },
-      200,
-    );
+    const loaded = loadConfig(c.env);
+    // Unauthenticated: say only how usable the config is; the API answers with the details.
+    const config = !loaded.ok ? "invalid" : loaded.config.mcpServers.some((s) => s.kind === "invalid") ? "partial" : "ok";
+    return c.json({ status: config === "ok" ? "ok" : "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config }, 200);
   });
 
   app.use("/api/*", apiKeyAuth(), withConfig());

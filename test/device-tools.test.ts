@@ -74,19 +74,9 @@ describe("device errors", () => {
   it("become failed results carrying the device's message (errors without code)", async () => {
     const { device } = await connectedDevice("errors-1", { boardTools: [echo] });
 
-    const tooLoud = await restExecute("errors-1", "self_audio_speaker_set_volume", { volume: 150 });
-    expect(tooLoud.status).toBe(200);
-    expect(tooLoud.body).toEqual({
-      success: false,
-      action: "error",
-      result: null,
-      response: null,
-      error: { code: "tool_error", message: "Value exceeds maximum allowed: 100" },
-    });
-    expect(device.volume).toBe(50);
-
-    const notANumber = await restExecute("errors-1", "self_audio_speaker_set_volume", { volume: "loud" });
-    expect(notANumber.body.error).toEqual({ code: "tool_error", message: "Missing valid argument: volume" });
+    // (Arguments outside the tool's schema never reach the device: see argument-validation.test.ts.)
+    const before = await restExecute("errors-1", "self_echo", { text: "hi" });
+    expect(before.body).toMatchObject({ success: true, result: "hi" });
 
     // The device dropped a tool since it listed it.
     device.tools = device.tools.filter((t) => t.name !== "self.echo");

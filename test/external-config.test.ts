@@ -3,7 +3,7 @@
  * External server configuration: the `.mcp_server_settings.json` shape, `MCP_SERVERS`, `${VAR}` substitution
  * and every configuration error, through `loadConfig` (the same function every request goes through).
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadConfig, requireConfig } from "../src/config/load";
 import { ApiError } from "../src/errors";
 import { stringContaining } from "./matchers";
@@ -90,20 +90,38 @@ describe("MCP server configuration", () => {
     ]);
   });
 
-  it("a missing variable without default names the server, the field and the variable", () => {
+  it("a missing variable without default makes only its server invalid, naming the field and the variable", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const raw = withServers({
+      maps: { url: "https://maps.example.com/mcp" },
       weather: { url: "https://w.example.com/mcp", headers: { Authorization: "Bearer ${WEATHER_KEY}" } },
+      news: { url: "https://news.example.com/mcp", headers: { "X-Key": "${NEWS_KEY}" } },
     });
-    const result = problem({}, raw);
-    expect(result.message).toContain('server "weather" uses ${WEATHER_KEY}, which is not set');
-    expect(result.details).toEqual([
-      expect.objectContaining({ field: "mcpServers.weather.headers.Authorization", rule: "missing_variable" }),
+    const loaded = loadConfig({ NEWS_KEY: "n-1" }, raw);
+    expect(loaded.ok).toBe(true);
+    expect(servers({ NEWS_KEY: "n-1" }, raw)).toEqual([
+      expect.objectContaining({ kind: "http", name: "maps" }),
+      {
+        kind: "invalid",
+        name: "weather",
+        error: stringContaining(
+          'mcpServers.weather.headers.Authorization: server "weather" uses ${WEATHER_KEY}, which is not set',
+        ),
+      },
+      expect.objectContaining({ kind: "http", name: "news", headers: { "X-Key": "n-1" } }),
     ]);
+    // Logged when the config is loaded, not on every use of it.
+    const logged = warn.mock.calls.filter(([message]) => String(message).startsWith("external MCP servers left out"));
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(logged[0])).toContain("WEATHER_KEY");
+    warn.mockRestore();
   });
 
-  it("a variable that is a binding, not text, is an error", () => {
+  it("a variable that is a binding, not text, makes its server invalid", () => {
     const raw = withServers({ w: { url: "https://${HOST}/mcp" } });
-    expect(problem({ HOST: { get() {} } }, raw).details).toEqual([expect.objectContaining({ rule: "variable_not_text" })]);
+    expect(servers({ HOST: { get() {} } }, raw)).toEqual([
+      { kind: "invalid", name: "w", error: stringContaining("is a binding, not a text var or secret") },
+    ]);
   });
 
   it("stdio entries are not substituted: their variables need not exist here", () => {
@@ -147,7 +165,7 @@ describe("MCP server configuration", () => {
   });
 
   it("the API answers an invalid configuration with 503 config_invalid", () => {
-    const env = { MCP_SERVERS: JSON.stringify({ mcpServers: { w: { url: "https://${MISSING_HOST}/mcp" } } }) };
+    const env = { MCP_SERVERS: JSON.stringify({ mcpServers: { w: { url: "ftp://${HOST}/mcp" } } }), HOST: "h" };
     try {
       requireConfig(env);
       expect.unreachable();
@@ -156,7 +174,7 @@ describe("MCP server configuration", () => {
       expect((error as ApiError).status).toBe(503);
       expect((error as ApiError).toBody().error).toMatchObject({
         code: "config_invalid",
-        message: stringContaining("MISSING_HOST"),
+        message: stringContaining("mcpServers.w.url"),
       });
     }
   });

@@ -82,11 +82,12 @@ describe("calling external tools", () => {
 
   it("an upstream error is a tool_error carrying its message", async () => {
     await restBind("call-error");
-    // (A wrong type would be converted by the schema first: a missing argument is the upstream's to refuse.)
-    const res = await restExecute("call-error", "mcp_everything_echo", {});
+    // Arguments the schema accepts but the tool refuses (those the schema refuses never reach it: see
+    // argument-validation.test.ts).
+    const res = await restExecute("call-error", "mcp_everything_get-resource-reference", { resourceId: 0 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ success: false, action: "error", error: { code: "tool_error" } });
-    expect(res.body.error?.message).toMatch(/message/);
+    expect(res.body.error?.message).toMatch(/Invalid resourceId: 0/);
   });
 
   it("a call slower than the request's timeout_ms is upstream_timeout, and the connection carries on", async () => {

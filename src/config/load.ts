@@ -2,7 +2,9 @@
  * @module config/load
  * Loads the checked-in config, applies the Worker's vars and validates the result once per isolate (again only
  * when a var it read changes). An invalid config does not crash the Worker: every API call answers 503
- * `config_invalid` naming the problem.
+ * `config_invalid` naming the problem. A server entry naming a `${VAR}` that is not set is not an invalid config:
+ * that server alone is kept as `invalid` (shown by the servers view and `/health`, logged once per load) and the
+ * rest of the service works.
  *
  * Vars applied, in order:
  * - `SESSION_IDLE_TTL_SECONDS` overrides `session.idle_ttl_seconds`;
@@ -14,7 +16,7 @@ import { ApiError } from "../errors";
 import type { FieldIssue } from "../validation";
 import { parseJson } from "../util/json";
 import { fieldIssues, summarizeIssues } from "../validation";
-import { McpServersDocument } from "./mcp-servers";
+import { type InvalidServerConfig, McpServersDocument } from "./mcp-servers";
 import { ServiceConfig } from "./schema";
 import { isJsonObject, substituteServerVars, type VarSource } from "./substitute";
 
@@ -74,15 +76,35 @@ function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; vars
 
   let config = withServers.raw;
   let varsRead: string[] = [];
+  let order: string[] = [];
+  let invalidServers = new Map<string, FieldIssue[]>();
   if (isJsonObject(config.mcpServers)) {
     const substituted = substituteServerVars(config.mcpServers, env);
+    order = Object.keys(config.mcpServers);
     varsRead = substituted.varsRead;
-    if (!substituted.ok) return { result: invalid(substituted.issues), varsRead };
+    invalidServers = substituted.invalid;
     config = { ...config, mcpServers: substituted.servers };
   }
 
   const parsed = ServiceConfig.safeParse(config);
-  return { result: parsed.success ? { ok: true, config: parsed.data } : invalid(fieldIssues(parsed.error)), varsRead };
+  if (!parsed.success) return { result: invalid(fieldIssues(parsed.error)), varsRead };
+  return { result: { ok: true, config: withInvalidServers(parsed.data, order, invalidServers) }, varsRead };
+}
+
+/** `config` with the servers substitution left out put back, as invalid, in their configured places. */
+function withInvalidServers(config: ServiceConfig, order: string[], issues: Map<string, FieldIssue[]>): ServiceConfig {
+  if (issues.size === 0) return config;
+  const invalid = [...issues].map(([name, found]): InvalidServerConfig => ({
+    kind: "invalid",
+    name,
+    error: summarizeIssues(found),
+  }));
+  console.warn("external MCP servers left out: their entries name variables this Worker cannot fill", {
+    servers: invalid.map(({ name, error }) => ({ name, error })),
+  });
+  const byName = new Map(config.mcpServers.map((server) => [server.name, server]));
+  for (const server of invalid) byName.set(server.name, server);
+  return { ...config, mcpServers: order.flatMap((name) => byName.get(name) ?? []) };
 }
 
 function invalid(issues: FieldIssue[]): ConfigResult {

@@ -70,7 +70,16 @@ export type HttpServerConfig = z.output<typeof HttpServerEntry> & { name: string
 /** A configured stdio server: reported as unsupported. */
 export type StdioServerConfig = z.output<typeof StdioServerEntry> & { name: string };
 export type DisabledServerConfig = z.output<typeof DisabledServerEntry> & { name: string };
-export type McpServerConfig = HttpServerConfig | StdioServerConfig | DisabledServerConfig;
+/**
+ * An entry that cannot be used as written (a `${VAR}` that is not set: see config/substitute). Only this server
+ * is left out; it is shown as `invalid` with `error`, and the rest of the configuration stands.
+ */
+export interface InvalidServerConfig {
+  kind: "invalid";
+  name: string;
+  error: string;
+}
+export type McpServerConfig = HttpServerConfig | StdioServerConfig | DisabledServerConfig | InvalidServerConfig;
 
 /** An entry is a stdio server when it names a command; otherwise it must be an HTTP server. */
 export function isStdioEntry(entry: Record<string, unknown>): boolean {

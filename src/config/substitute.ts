@@ -2,8 +2,9 @@
  * @module config/substitute
  * `${NAME}` and `${NAME:default}` in the MCP server entries, filled from the Worker's vars and secrets, so API
  * keys live in secrets and never in the checked-in file. The default is everything after the first `:`
- * (`${MAPS_URL:http://127.0.0.1:9000/mcp}` works). A variable that is not set and has no default is a
- * configuration error naming the server, the field and the variable.
+ * (`${MAPS_URL:http://127.0.0.1:9000/mcp}` works). A variable that is not set and has no default (a deleted
+ * secret) makes that one server invalid, with an error naming the field and the variable: the server is left
+ * out and reported, and every other part of the configuration stands.
  *
  * Only entries that will be used are filled: a disabled entry or a stdio entry (reported as unsupported)
  * may name variables this Worker does not have without breaking the configuration.
@@ -17,12 +18,17 @@ const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}/g;
 /** Where the values come from: the Worker's env (vars and secrets). Non-text bindings cannot be substituted. */
 export type VarSource = Readonly<Record<string, unknown>>;
 
-export type SubstitutionResult =
-  { ok: true; servers: Record<string, unknown>; varsRead: string[] } | { ok: false; issues: FieldIssue[]; varsRead: string[] };
+export interface SubstitutionResult {
+  /** The entries that could be filled (and those left as they are), by name. */
+  servers: Record<string, unknown>;
+  /** The entries that name a variable they cannot have, by name, with why. */
+  invalid: Map<string, FieldIssue[]>;
+  varsRead: string[];
+}
 
 /** Fills the placeholders of every enabled HTTP entry of `servers` (the raw `mcpServers` object). */
 export function substituteServerVars(servers: Record<string, unknown>, vars: VarSource): SubstitutionResult {
-  const issues: FieldIssue[] = [];
+  const invalid = new Map<string, FieldIssue[]>();
   const varsRead = new Set<string>();
   const out: Record<string, unknown> = {};
   for (const [name, entry] of Object.entries(servers)) {
@@ -30,7 +36,8 @@ export function substituteServerVars(servers: Record<string, unknown>, vars: Var
       out[name] = entry;
       continue;
     }
-    out[name] = fill(entry, ["mcpServers", name], (text, path) =>
+    const issues: FieldIssue[] = [];
+    const filled = fill(entry, ["mcpServers", name], (text, path) =>
       text.replace(PLACEHOLDER, (_match, varName: string, fallback: string | undefined) => {
         varsRead.add(varName);
         const value = vars[varName];
@@ -47,9 +54,10 @@ export function substituteServerVars(servers: Record<string, unknown>, vars: Var
         return "";
       }),
     );
+    if (issues.length === 0) out[name] = filled;
+    else invalid.set(name, issues);
   }
-  const read = [...varsRead].sort();
-  return issues.length === 0 ? { ok: true, servers: out, varsRead: read } : { ok: false, issues, varsRead: read };
+  return { servers: out, invalid, varsRead: [...varsRead].sort() };
 }
 
 /** A copy of `value` with `replace` applied to every string in it (object keys are left alone). */

@@ -18,8 +18,11 @@ export const TransportSetting = z.enum(["auto", ...UpstreamTransport.options]);
 export const ConnectionState = z.enum(["idle", "connecting", "ready", "failed", "closed"]);
 export type ConnectionState = z.infer<typeof ConnectionState>;
 
-/** A server's state: its connection's, or why it has none. `unsupported`: a stdio server (see last_error). */
-export const ServerState = z.enum([...ConnectionState.options, "disabled", "unsupported"]);
+/**
+ * A server's state: its connection's, or why it has none. `unsupported`: a stdio server; `invalid`: an entry that
+ * cannot be used as configured, such as a `${VAR}` that is not set (see last_error for either).
+ */
+export const ServerState = z.enum([...ConnectionState.options, "disabled", "unsupported", "invalid"]);
 
 /** A server's circuit breaker: `open` fails calls fast until `retry_at`; `half_open` lets one probe through. */
 export const BreakerState = z.enum(["closed", "open", "half_open"]);
@@ -37,7 +40,9 @@ const serverStatusOf = <T extends MomentSchema>(moment: T) =>
   z.object({
     name: z.string(),
     status: ServerState.openapi({
-      description: "idle: not contacted by this session yet; unsupported: a stdio server (see last_error)",
+      description:
+        "idle: not contacted by this session yet; unsupported: a stdio server; invalid: an entry that cannot be " +
+        "used as configured, such as a ${VAR} that is not set (see last_error for either)",
     }),
     transport: z
       .enum([...TransportSetting.options, "stdio"])

@@ -3,8 +3,8 @@
  * Arguments brought to the types a tool's input schema declares, before any source sees them. LLMs often send
  * numbers and booleans as strings, the original design's gRPC `map<string,string>` carries every value as a
  * string, and the device firmware counts an argument only when its JSON type matches (`"50"` for an integer is
- * treated as missing). Values that cannot be converted are passed on unchanged, so the tool's own validation
- * error (`Missing valid argument: volume`, `invalid arguments for local_switch_agent: …`) reaches the LLM.
+ * treated as missing). Values that cannot be converted are left unchanged, for the schema check that follows
+ * (tools/validate-args, or a local tool's own) to name them in an `invalid_arguments` result.
  */
 import { parseJson } from "../util/json";
 import type { JsonSchemaObject } from "../contract/tools";

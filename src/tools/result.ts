@@ -4,6 +4,7 @@
  */
 import type { CallToolResult, ContentBlock } from "@modelcontextprotocol/sdk/types.js";
 import type { ExecutionErrorCode, ExecutionResult } from "../contract/execution";
+import { type FieldIssue, summarizeIssues } from "../validation";
 
 /** Text the gateway hands back to the LLM for its next turn. */
 export function reqLlm(text: string): ExecutionResult {
@@ -20,6 +21,11 @@ export function executionError(code: ExecutionErrorCode, message: string, detail
   const error: ExecutionResult["error"] = { code, message };
   if (details !== undefined) error.details = details;
   return { success: false, action: "error", result: null, response: null, error };
+}
+
+/** Arguments a tool's schema refuses, each issue naming its field (`arguments.volume`): every source answers alike. */
+export function invalidArguments(toolName: string, issues: FieldIssue[]): ExecutionResult {
+  return executionError("invalid_arguments", `invalid arguments for ${toolName}: ${summarizeIssues(issues)}`, issues);
 }
 
 /**

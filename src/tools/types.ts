@@ -28,6 +28,11 @@ export interface CallOptions {
 /** A place tools come from. The router and the APIs know sources only through this interface. */
 export interface ToolSource {
   readonly kind: ToolSourceKind;
+  /**
+   * True when the source checks a call's arguments itself (the local tools, with their zod schemas). Otherwise
+   * they are checked against the tool's `input_schema` before the source is called (see tools/validate-args).
+   */
+  readonly checksArguments?: boolean;
   /** How each of this source's parts answered; a source that cannot list says so in its listing, never throws. */
   listTools(): Promise<SourceListing[]>;
   /**

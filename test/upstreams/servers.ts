@@ -53,6 +53,8 @@ export function testMcpServers(upstreams: Upstreams) {
       },
       amap: { command: "npx", args: ["-y", "@amap/amap-maps-mcp-server"], env: { AMAP_MAPS_API_KEY: "${AMAP_KEY}" } },
       switched_off: { url: "${NOT_SET_ANYWHERE}/mcp", enabled: false },
+      // A deleted secret: this server alone is invalid, everything else works (test/invalid-server.test.ts).
+      secret_deleted: { url: "${GUARDED_URL}/mcp", headers: { Authorization: "Bearer ${DELETED_SECRET}" } },
     },
   };
 }

@@ -183,7 +183,7 @@ export const listServersRoute = createRoute({
   tags: ["tools"],
   summary: "The configured external MCP servers as a session sees them: state, transport, tools, last error, breaker",
   description:
-    "Every configured server, disabled and unsupported (stdio) ones included, with this session's connection " +
+    "Every configured server, disabled, unsupported (stdio) and invalid ones included, with this session's connection " +
     "to it: `idle` until a call or a listing needs it.",
   request: { query: ServersQuery },
   responses: {

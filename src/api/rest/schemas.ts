@@ -80,7 +80,12 @@ export const MessageResponse = z
   .openapi("MessageResponse");
 
 export const HealthResponse = z
-  .object({ status: z.enum(["ok", "degraded"]), service: z.string(), version: z.string(), config: z.enum(["ok", "invalid"]) })
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    service: z.string(),
+    version: z.string(),
+    config: z.enum(["ok", "partial", "invalid"]),
+  })
   .openapi("Health");
 
 export const ErrorResponse = z

@@ -753,8 +753,9 @@ export type ServerStatus = Message<"mcp.ServerStatus"> & {
   name: string;
 
   /**
-   * idle (not contacted by this session yet), connecting, ready, failed, closed, disabled, or unsupported
-   * (a stdio server: see last_error).
+   * idle (not contacted by this session yet), connecting, ready, failed, closed, disabled, unsupported
+   * (a stdio server: see last_error), or invalid (an entry that cannot be used as configured, such as a
+   * ${VAR} that is not set: see last_error).
    *
    * @generated from field: string status = 2;
    */

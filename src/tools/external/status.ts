@@ -16,13 +16,13 @@ export function serverStatuses(servers: readonly McpServerConfig[], slots: reado
       const stdio = server.kind === "stdio";
       return {
         name: server.name,
-        status: stdio ? "unsupported" : "disabled",
+        status: stdio ? "unsupported" : server.kind === "invalid" ? "invalid" : "disabled",
         transport: stdio ? "stdio" : null,
         transport_in_use: null,
         url: null,
         tool_count: null,
         tools_fetched_at: null,
-        last_error: stdio ? stdioMessage(server) : null,
+        last_error: stdio ? stdioMessage(server) : server.kind === "invalid" ? server.error : null,
         last_latency_ms: null,
         breaker: null,
       };

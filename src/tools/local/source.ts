@@ -6,8 +6,8 @@
  */
 import { z } from "zod";
 import type { LocalToolKey, ServiceConfig } from "../../config/schema";
-import { fieldIssues, summarizeIssues } from "../../validation";
-import { executionError } from "../result";
+import { fieldIssues } from "../../validation";
+import { executionError, invalidArguments } from "../result";
 import type { ExecutionResult } from "../../contract/execution";
 import type { SourceListing, ToolDescriptor } from "../../contract/tools";
 import type { CallOptions, ToolSource } from "../types";
@@ -57,6 +57,8 @@ function inputSchema(schema: z.ZodObject): ToolDescriptor["input_schema"] {
 
 export class LocalToolSource implements ToolSource {
   readonly kind = "local" as const;
+  /** Each tool's zod schema checks its arguments, with messages of its own (and the play_music alias's `song`). */
+  readonly checksArguments = true;
 
   constructor(private readonly config: ServiceConfig) {}
 
@@ -74,10 +76,7 @@ export class LocalToolSource implements ToolSource {
     const entry = catalogFor(this.config).byKey.get(tool.original_name);
     if (!entry) return executionError("tool_error", `local tool ${tool.name} is not enabled`);
     const parsed = entry.schema.safeParse(normalizeArgs(entry.tool.key, args));
-    if (!parsed.success) {
-      const issues = fieldIssues(parsed.error, "arguments");
-      return executionError("invalid_arguments", `invalid arguments for ${tool.name}: ${summarizeIssues(issues)}`, issues);
-    }
+    if (!parsed.success) return invalidArguments(tool.name, fieldIssues(parsed.error, "arguments"));
     return entry.tool.run(parsed.data, { config: this.config, now: new Date() });
   }
 }
