@@ -34,15 +34,15 @@ describe("an upstream killed mid-call", { timeout: 30_000 }, () => {
       const before = (await restListServers(session)).body.servers.find((s) => s.name === server);
       expect(before).toMatchObject({ status: "ready", last_error: null });
 
+      const calls = (await flaky.stats()).methods["tools/call"] ?? 0;
       const call = restExecute(
         session,
         `mcp_${server}_trigger-long-running-operation`,
         { duration: 10, steps: 1 },
         { timeoutMs: 15_000 },
       );
-      // The call is in flight once the host counts it.
-      const calls = (await flaky.stats()).methods["tools/call"] ?? 0;
-      for (let i = 0; i < 200 && ((await flaky.stats()).methods["tools/call"] ?? 0) === calls; i++) await scheduler.wait(10);
+      // The call is in flight once the host counts it; a moment later its answer stream is open.
+      await pollUntil(flaky.stats, (stats) => (stats.methods["tools/call"] ?? 0) > calls, "the call to reach the host");
       await scheduler.wait(100);
       const droppedAt = Date.now();
       await flaky.stop();
