@@ -57,6 +57,19 @@ describe("circuit breaker", () => {
     expect(b.tryAcquire()).toBe(true);
   });
 
+  it("a background check runs whenever a call could, and leaves the probe to a call", () => {
+    const { b, advance } = breaker();
+    expect(b.allowsBackgroundCheck()).toBe(true);
+    for (let i = 0; i < 3; i++) b.fail();
+    expect(b.allowsBackgroundCheck()).toBe(false);
+    advance(1000);
+    expect(b.allowsBackgroundCheck()).toBe(true);
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.allowsBackgroundCheck()).toBe(true);
+    b.succeed();
+    expect(b.view().state).toBe("closed");
+  });
+
   it("a cancelled probe lets the next call probe", () => {
     const { b, advance } = breaker();
     for (let i = 0; i < 3; i++) b.fail();

@@ -15,7 +15,10 @@
  * - how many Streamable HTTP sessions clients ended themselves (DELETE of a session the host knows), and how
  *   many event streams (SSE sessions, Streamable HTTP GET streams) are open;
  * - a held-back SSE start: new event streams answer only after a delay (a slow server), or answer their
- *   headers but never the `endpoint` event (a stuck one).
+ *   headers but never the `endpoint` event (a stuck one);
+ * - a redirect: any request to `/redirect?to=<url>` is answered `307` to `<url>` (on any host, token or not),
+ *   and every request is counted, so a test can tell whether a redirect was followed to another host;
+ * - an unknown path is answered 404 with a message that quotes the full URL asked for.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -47,6 +50,7 @@ export class UpstreamHost {
     initialize: 0,
     methods: {},
     refused: 0,
+    requests: 0,
     running: true,
     last_headers: {},
     terminated: 0,
@@ -116,6 +120,13 @@ export class UpstreamHost {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://upstream.test");
+    this.#stats.requests++;
+    const redirectTo = url.pathname === "/redirect" ? url.searchParams.get("to") : null;
+    if (redirectTo !== null) {
+      req.resume();
+      res.writeHead(307, { Location: redirectTo }).end();
+      return;
+    }
     this.#stats.last_headers = Object.fromEntries(
       Object.entries(req.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
     );
@@ -136,7 +147,8 @@ export class UpstreamHost {
       }
       return session.transport.handlePostMessage(req, res, body);
     }
-    res.writeHead(404).end("not found");
+    // Quoting the full URL, query string and all, as many servers' error pages do.
+    res.writeHead(404).end(`no MCP endpoint at http://${req.headers.host}${req.url}`);
   }
 
   async #streamable(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {

@@ -9,6 +9,8 @@ export interface UpstreamStats {
   methods: Record<string, number>;
   /** Connections destroyed while the host was stopped. */
   refused: number;
+  /** HTTP requests received (redirects included). */
+  requests: number;
   running: boolean;
   last_headers: Record<string, string>;
   /** Streamable HTTP sessions a client ended with DELETE. */

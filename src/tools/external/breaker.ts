@@ -8,6 +8,10 @@
  * - `open` → `half_open` once the cool-down is over: exactly one call (the probe) goes through, the others
  *   keep failing fast while it runs.
  * - `half_open` → `closed` when the probe succeeds, → `open` (a new cool-down) when it fails.
+ *
+ * Background checks (tool-list refreshes) go by {@link CircuitBreaker.allowsBackgroundCheck}: they may run
+ * whenever a call could, but never take the probe, which is kept for a call. Their outcome counts like a
+ * call's: a success closes the circuit, a failure counts (and reopens it once the cool-down is over).
  */
 import { BreakerState, type BreakerView } from "../../contract/servers";
 
@@ -46,6 +50,15 @@ export class CircuitBreaker {
       this.#probeRunning = true;
     }
     return true;
+  }
+
+  /**
+   * Whether a background check may contact the server now: while closed, and once an open circuit's cool-down
+   * is over. It does not take the probe, so a call after the cool-down goes through whatever listing does.
+   * A check that ran ends in {@link succeed} or {@link fail} (or nothing, when cancelled).
+   */
+  allowsBackgroundCheck(): boolean {
+    return this.#state !== State.open || this.#options.now() - this.#openedAt >= this.#options.cooldownMs;
   }
 
   succeed(): void {

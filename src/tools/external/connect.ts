@@ -13,6 +13,7 @@ import packageJson from "../../../package.json";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { UpstreamTransport } from "../../contract/servers";
 import { sleep, timeoutSignal } from "../../util/abort";
+import { answerLost, watchAnswers } from "./answer-watch";
 import { meansTryLegacySse, upstreamMessage } from "./errors";
 import { SseClientTransport } from "./sse-transport";
 import type { UpstreamSessionStore } from "./upstream-session";
@@ -64,6 +65,7 @@ export async function connectWithRetries(
   const message = deadline.signal.aborted
     ? `cannot connect to ${server.name} within ${settings.connectTimeoutMs} ms`
     : `cannot connect to ${server.name}: ${upstreamMessage(lastError)}`;
+  if (!stop.aborted) console.warn("upstream connect failed", { server: server.name, reason: message });
   return { ok: false, error: lastError, message };
 }
 
@@ -71,10 +73,7 @@ export async function connectWithRetries(
 async function connectOnce(server: HttpServerConfig, settings: ConnectSettings, signal: AbortSignal): Promise<OpenedClient> {
   const stored = settings.store.load(server.name);
   if (stored !== null && stored.transport === "streamable-http" && stored.url === server.url) {
-    const transport = new StreamableHTTPClientTransport(new URL(server.url), {
-      sessionId: stored.session_id,
-      requestInit: { headers: server.headers },
-    });
+    const transport = streamableTransport(server, stored.session_id);
     // Before open(), which stores the session again with the transport's protocol version.
     transport.setProtocolVersion(stored.protocol_version);
     return open(server, settings, transport, signal);
@@ -126,8 +125,22 @@ async function open(
   return { client, transport, kind };
 }
 
-function streamableTransport(server: HttpServerConfig): StreamableHTTPClientTransport {
-  return new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
+/**
+ * A Streamable HTTP transport to `server` (resuming `sessionId` when given) whose requests end as soon as their
+ * answer stream drops (see answer-watch.ts). Redirects are the SDK's `same-origin` policy: followed within the
+ * server's origin only, so the configured headers never go elsewhere.
+ */
+function streamableTransport(server: HttpServerConfig, sessionId?: string): StreamableHTTPClientTransport {
+  const transport: StreamableHTTPClientTransport = new StreamableHTTPClientTransport(new URL(server.url), {
+    requestInit: { headers: server.headers },
+    fetch: watchAnswers((ids, reason) => {
+      console.warn("upstream answer stream dropped: its requests end now", { server: server.name, requests: ids, reason });
+      answerLost(transport, ids, reason);
+    }),
+    redirectPolicy: "same-origin",
+    sessionId,
+  });
+  return transport;
 }
 
 function sseTransport(server: HttpServerConfig): SseClientTransport {

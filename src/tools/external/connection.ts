@@ -13,8 +13,9 @@
  * - A connect is shared by every request that needs it and runs on its own deadline: a request stops waiting
  *   at its own, and the connect carries on for the others. Reaching the deadline (or `close()`) closes the
  *   transport, which ends whatever the connect is stuck on (an SSE stream that never names its endpoint).
- * - `ready` → `failed` when a request finds the server unreachable or the SSE stream breaks; the next request
- *   connects again (`failed` → `connecting`).
+ * - `ready` → `failed` when a request finds the server unreachable, when the stream carrying a request's answer
+ *   drops (see answer-watch.ts), or when the SSE stream breaks (`onBroken` tells the owner, as no request
+ *   may be running to say so); the next request connects again (`failed` → `connecting`).
  * - `ready` → `idle` by {@link UpstreamConnection.closeIdle} when no request runs: its streams end, a stored
  *   Streamable HTTP session is kept for the next request to resume.
  * - `ready`: a request the server rejects because it no longer knows our session (restart, expiry) initializes
@@ -41,6 +42,8 @@ const State = ConnectionState.enum;
 export interface ConnectionOptions extends ConnectSettings {
   /** The connection is open (and may hold a stream) until {@link UpstreamConnection.closeIdle} closes it. */
   onOpened: () => void;
+  /** The connection broke by itself, with no request to say so (an SSE session's stream ended): now `failed`. */
+  onBroken: () => void;
 }
 
 /** How a request ended: its value, or why not. `cancelled` means the caller's signal, not the server. */
@@ -66,6 +69,8 @@ export class UpstreamConnection {
   /** Requests running now, and when the last one ended: what the idle close goes by. */
   #inFlight = 0;
   #lastActiveAt = 0;
+  /** Clients dropped because the server no longer knew their session: requests that ran on them are sent again. */
+  readonly #staleClients = new WeakSet<Client>();
 
   constructor(
     readonly server: HttpServerConfig,
@@ -132,11 +137,10 @@ export class UpstreamConnection {
     const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      let connected = false;
+      let client: Client | undefined;
       let hadSession = false;
       try {
-        const client = await this.#connected(signal);
-        connected = true;
+        client = await this.#connected(signal);
         hadSession = this.#transport instanceof StreamableHTTPClientTransport && this.#transport.sessionId !== undefined;
         const remaining = Math.max(1, limits.timeoutMs - (Date.now() - started));
         const value = await run(client, { signal, timeout: remaining, maxTotalTimeout: remaining });
@@ -147,21 +151,28 @@ export class UpstreamConnection {
         if (limits.signal?.aborted)
           return { ok: false, failure: "cancelled", message: `cancelled: ${abortReason(limits.signal)}` };
         const failure = deadline.aborted ? UpstreamFailure.timeout : classifyUpstreamError(error, hadSession);
-        if (failure === UpstreamFailure.stale_session && attempt === 1) {
-          // The server forgot our session (it restarted): start a new one and send the request again.
-          this.options.store.clear(this.server.name);
-          this.#drop(State.idle);
+        // The server forgot our session (it restarted): start a new one and send the request again. A request
+        // that ran on the same session at the same time is sent again too (its client was dropped under it).
+        const stale = failure === UpstreamFailure.stale_session || (client !== undefined && this.#staleClients.has(client));
+        if (stale && attempt === 1) {
+          if (client === this.#client && client !== undefined) {
+            this.options.store.clear(this.server.name);
+            this.#staleClients.add(client);
+            this.#drop(State.idle);
+          }
           continue;
         }
+        // Before a client, the connect's message says why; a client dropped meanwhile, why it was dropped.
         const message =
           failure === UpstreamFailure.timeout
             ? `no answer from ${this.server.name} within ${limits.timeoutMs} ms`
-            : connected
+            : client !== undefined && client === this.#client
               ? upstreamMessage(error)
               : (this.#lastError ?? upstreamMessage(error));
         if (failure === UpstreamFailure.unavailable || failure === UpstreamFailure.stale_session) {
           this.#lastError = message;
-          this.#drop(State.failed);
+          // Unless another request has connected again since.
+          if (client === this.#client) this.#drop(State.failed);
           return { ok: false, failure: UpstreamFailure.unavailable, message };
         }
         if (failure === UpstreamFailure.timeout) this.#lastError = message;
@@ -208,14 +219,19 @@ export class UpstreamConnection {
   /** Takes an opened client as the connection's, and drops it again when it closes or (SSE) its stream breaks. */
   #adopt({ client, transport, kind }: OpenedClient): void {
     client.onclose = () => {
-      if (this.#client === client) this.#drop(State.failed);
+      if (this.#client !== client) return;
+      this.#lastError = `${this.server.name}: the connection closed`;
+      this.#drop(State.failed);
+      this.options.onBroken();
     };
     if (kind === "sse") {
       // An SSE session lives and dies with its stream: once it breaks, the next request starts a new one.
       client.onerror = (error) => {
         if (this.#client !== client) return;
         this.#lastError = `${this.server.name}: event stream lost: ${upstreamMessage(error)}`;
+        console.warn("upstream event stream lost: the connection failed", { server: this.server.name, reason: this.#lastError });
         this.#drop(State.failed);
+        this.options.onBroken();
       };
     }
     this.#client = client;

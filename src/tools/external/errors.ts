@@ -6,6 +6,7 @@
  */
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { redactUrls } from "./redact";
 
 /** Why an upstream request failed. */
 export const UpstreamFailure = {
@@ -53,9 +54,11 @@ export function meansToolGone(message: string): boolean {
   return /\btool\b.*\bnot found\b|\bunknown tool\b/i.test(message);
 }
 
-/** A message for the caller: the error's own text, without the SDK's wrappers' prefixes. */
+/**
+ * A message for the caller (and the status view's `last_error`): the error's own text, without the SDK's
+ * wrappers' prefixes, with any URL it quotes redacted (no credentials, query string or fragment).
+ */
 export function upstreamMessage(error: unknown): string {
-  if (error instanceof McpError) return error.message.replace(/^MCP error -?\d+: /, "");
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (error instanceof McpError) return redactUrls(error.message.replace(/^MCP error -?\d+: /, ""));
+  return redactUrls(error instanceof Error ? error.message : String(error));
 }

@@ -80,6 +80,8 @@ export class ServerSlot {
       store: context.store,
       onToolsChanged: () => this.refreshInBackground(),
       onOpened: () => context.onConnectionOpened(),
+      // Listed as unavailable from now on, and checked again in the background like any server found down.
+      onBroken: () => (this.failedAt = Date.now()),
     });
   }
 
@@ -108,11 +110,15 @@ export class ServerSlot {
     this.#context.waitUntil(this.#refresh());
   }
 
-  /** Why calls fail fast while the circuit is open, and for how long. */
+  /** Why calls fail fast while the circuit is open, and for how long (or that a probe is deciding now). */
   circuitOpenMessage(): string {
     const { consecutive_failures } = this.breaker.view();
-    const seconds = Math.ceil(this.breaker.retryInMs() / 1000);
-    return `${this.config.name} failed ${consecutive_failures} times in a row: calls fail fast for ${seconds} s more, then one call probes it`;
+    const waitMs = this.breaker.retryInMs();
+    const next =
+      waitMs > 0
+        ? `calls fail fast for ${Math.ceil(waitMs / 1000)} s more, then one call probes it`
+        : "one call is probing it now, and the others fail fast until it answers";
+    return `${this.config.name} failed ${consecutive_failures} times in a row: ${next}`;
   }
 
   #isStale(catalog: Catalog): boolean {
@@ -126,16 +132,18 @@ export class ServerSlot {
   }
 
   async #fetchCatalog(): Promise<RefreshOutcome> {
-    if (!this.breaker.tryAcquire()) return { ok: false, message: this.circuitOpenMessage() };
+    // Not the half-open probe: that one is kept for a call (see CircuitBreaker.allowsBackgroundCheck).
+    if (!this.breaker.allowsBackgroundCheck()) return { ok: false, message: this.circuitOpenMessage() };
     const { settings, kv, lifetime } = this.#context;
     const outcome = await this.connection.request((client, options) => listAllTools(client, options), {
       signal: lifetime,
       timeoutMs: settings.list_timeout_ms,
     });
     if (!outcome.ok) {
-      if (outcome.failure === "cancelled") this.breaker.release();
-      else this.breaker.fail();
-      if (outcome.failure !== "cancelled") this.failedAt = Date.now();
+      if (outcome.failure !== "cancelled") {
+        this.breaker.fail();
+        this.failedAt = Date.now();
+      }
       return { ok: false, message: outcome.message };
     }
     this.breaker.succeed();

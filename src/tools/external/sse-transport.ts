@@ -10,8 +10,12 @@
  * the runtime this service pins). This transport parses the stream directly and has no such layer.
  *
  * The stream ending is the session ending: there is no reconnect here (the connection opens a new session).
+ *
+ * Redirects follow the SDK's `same-origin` policy, as the Streamable HTTP transport does: one within the
+ * server's origin is followed, any other fails the request naming where it pointed, so the configured headers
+ * never go to another origin.
  */
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { fetchWithinOrigin, type Transport, unfollowedRedirect } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
 import { parseJson } from "../../util/json";
@@ -26,6 +30,9 @@ export class SseTransportError extends Error {
     super(message);
   }
 }
+
+/** fetch() that follows a redirect only within the request's origin, and hands any other one back unfollowed. */
+const sameOriginFetch = fetchWithinOrigin(fetch);
 
 export class SseClientTransport implements Transport {
   onclose?: () => void;
@@ -44,13 +51,14 @@ export class SseClientTransport implements Transport {
 
   /** Opens the stream and waits for the `endpoint` event. */
   async start(): Promise<void> {
-    const response = await fetch(this.url, {
+    const response = await sameOriginFetch(this.url, {
       headers: { ...this.headers, Accept: "text/event-stream" },
       signal: this.#abort.signal,
     });
     if (!response.ok || !response.body) {
       await response.body?.cancel();
-      throw new SseTransportError(response.status, `GET ${this.url.pathname} answered ${response.status} ${response.statusText}`);
+      const why = unfollowedRedirect(response, this.url) ?? response.statusText;
+      throw new SseTransportError(response.status, `GET ${this.url.pathname} answered ${response.status} ${why}`);
     }
     const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
     for (;;) {
@@ -72,15 +80,17 @@ export class SseClientTransport implements Transport {
     if (!this.#endpoint || this.#closed) throw new SseTransportError(0, "not connected");
     const headers: Record<string, string> = { ...this.headers, "Content-Type": "application/json" };
     if (this.#protocolVersion) headers["mcp-protocol-version"] = this.#protocolVersion;
-    const response = await fetch(this.#endpoint, {
+    const response = await sameOriginFetch(this.#endpoint, {
       method: "POST",
       headers,
       body: JSON.stringify(message),
       signal: this.#abort.signal,
     });
     const text = await response.text();
-    if (!response.ok)
-      throw new SseTransportError(response.status, `POST ${this.#endpoint.pathname} answered ${response.status}: ${text}`);
+    if (!response.ok) {
+      const why = unfollowedRedirect(response, this.#endpoint) ?? text;
+      throw new SseTransportError(response.status, `POST ${this.#endpoint.pathname} answered ${response.status}: ${why}`);
+    }
   }
 
   async close(): Promise<void> {

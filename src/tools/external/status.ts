@@ -1,11 +1,13 @@
 /**
  * @module tools/external/status
  * The status view of the configured servers (`GET /api/v1/mcp/servers`, the gRPC ListServers): what one
- * session knows of each, in configuration order, with credentials kept out of URLs. Also the message that
+ * session knows of each, in configuration order. URLs show no credentials or query string (redact.ts), nor do
+ * the messages (which are redacted where they are made: errors.ts). Also the message that
  * explains why a stdio entry is not run.
  */
 import type { McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ServerStatus } from "../../contract/servers";
+import { redactUrl } from "./redact";
 import type { ServerSlot } from "./server-slot";
 
 /** Every server of `servers` with what its slot (enabled HTTP servers have one) knows of it. */
@@ -49,9 +51,4 @@ export function stdioMessage(server: StdioServerConfig): string {
     `run it behind a stdio-to-HTTP bridge (for example \`npx -y supergateway --stdio "${[server.command, ...server.args].join(" ")}"\` ` +
     `or mcp-proxy) and configure the bridge's URL as this server's "url"`
   );
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
