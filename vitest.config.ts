@@ -11,7 +11,13 @@ import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_API_KEYS } from "./test/keys.ts";
 import { TEST_RATE_LIMIT } from "./test/limits/settings.ts";
 import { dropWorkerdNoise, withoutBrokenSourcemaps } from "./test/quiet-output.ts";
-import { shortTimerServers, substitutionBindings, testMcpServers, type Upstreams } from "./test/upstreams/servers.ts";
+import {
+  filteredServers,
+  shortTimerServers,
+  substitutionBindings,
+  testMcpServers,
+  type Upstreams,
+} from "./test/upstreams/servers.ts";
 
 /**
  * The Worker under test, with real MCP servers on loopback (started by the global setup) as its `MCP_SERVERS`;
@@ -66,8 +72,8 @@ export default defineConfig({
       },
       {
         // The Worker with test/limits/service.config.json (a cap of a few sessions per tenant, the rate limit's
-        // period) and a rate limit of TEST_RATE_LIMIT.
-        plugins: [testWorker(testMcpServers, TEST_RATE_LIMIT), withoutBrokenSourcemaps()],
+        // period), a rate limit of TEST_RATE_LIMIT and an external server with a tool filter.
+        plugins: [testWorker(filteredServers, TEST_RATE_LIMIT), withoutBrokenSourcemaps()],
         resolve: configFile("./test/limits/service.config.json"),
         test: { name: "limits", include: ["test/limits/**/*.test.ts"], globalSetup },
       },

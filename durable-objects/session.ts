@@ -43,8 +43,8 @@ import {
 } from "./session-api";
 import { SessionDevice } from "./session-device";
 import { SessionSeat } from "./session-seat";
-import { buildSessionSources, sessionContext, type SessionSources } from "./session-sources";
-import { type BindingRow, SessionStorage } from "./session-storage";
+import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
+import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
 import { sessionView } from "./session-views";
 
 /** How stale the stored `last_used_at` may get before a call writes it (and moves the alarm). */
@@ -73,21 +73,11 @@ export class SessionObject extends DurableObject<Env> {
     const cap = this.#config().limits.max_sessions_per_tenant;
     const seat = await this.#seat.take(command.tenant, command.sessionId, cap, existing !== null);
     if (!seat.ok) return seat;
-    const now = Date.now();
-    const row: BindingRow = {
-      tenant: command.tenant,
-      session_id: command.sessionId,
-      device_id: command.device_id,
-      client_id: command.client_id,
-      vision_url: command.vision_url ?? null,
-      token: command.token ?? null,
-      bound_at: existing?.bound_at ?? now,
-      updated_at: now,
-      last_used_at: now,
-    };
+    const row = bindingRow(command, existing, Date.now());
     try {
       this.#storage.writeBinding(row);
       this.#binding = row;
+      this.#sources?.router.restrict(toolPolicy(this.#config(), row));
       await this.#armAlarm(row);
     } catch (error) {
       console.error("bind failed: its seat is given back", { session: row.session_id, error: String(error) });
@@ -284,6 +274,7 @@ export class SessionObject extends DurableObject<Env> {
   #sourcesFor(binding: BindingRow): SessionSources {
     this.#sources ??= buildSessionSources({
       config: this.#config(),
+      policy: toolPolicy(this.#config(), binding),
       kv: this.env.TOOL_CACHE,
       upstreamSessions: this.#storage.upstreamSessions,
       peer: this.#device.peer(binding),

@@ -2,7 +2,8 @@
  * @module test/limits/session-cap.test
  * `limits.max_sessions_per_tenant` (3 in this project): binding one more is refused with 429
  * `session_limit_reached` over REST and `resource_exhausted` over Connect; a rebind never counts twice; unbind,
- * idle expiry (even with the tenant's object evicted) and a failed bind free the slot; tenants count apart.
+ * idle expiry (even with the tenant's object evicted) and a failed bind free the slot, and a release the tenant's
+ * object failed is retried by the session's alarm; tenants count apart.
  */
 import { Code } from "@connectrpc/connect";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
@@ -101,6 +102,25 @@ describe("the cap on bound sessions per tenant", () => {
     expect((await restRequest(`/api/v1/mcp/sessions/extra`)).status).toBe(404);
     await evictDurableObject(sessionObject("extra"));
     expect((await tryBind("cap-4")).status).toBe(200);
+  });
+
+  it("retries giving the slot back from the session's alarm when the tenant's object failed to take it", async () => {
+    await fillTenant();
+    await runInDurableObject(tenantObject(), (instance) => {
+      instance.releaseSeat = () => {
+        throw new Error("injected tenant failure");
+      };
+    });
+    expect((await restUnbind("cap-1")).status).toBe(200);
+    expect(await boundSessions()).toBe(TEST_SESSION_CAP);
+    expect((await tryBind("extra")).status).toBe(429);
+
+    await evictDurableObject(tenantObject()); // back to the real releaseSeat
+    expect(await runDurableObjectAlarm(sessionObject("cap-1"))).toBe(true);
+    expect(await boundSessions()).toBe(TEST_SESSION_CAP - 1);
+    const leftover = await runInDurableObject(sessionObject("cap-1"), (_i, state) => state.storage.get("pending_seat_release"));
+    expect(leftover).toBeUndefined();
+    expect((await tryBind("extra")).status).toBe(200);
   });
 
   it("counts each tenant apart", async () => {
