@@ -13,9 +13,13 @@ export type BindCommand = BindRequest & { tenant: string; sessionId: string };
 /** An execute request for one tool; `timeout_ms` absent: each source applies its own default. */
 export type ExecuteCommand = Omit<ExecuteRequest, "session_id"> & { tool_name: string };
 
-export type SessionErrorCode = Extract<ErrorCode, "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request">;
+export type SessionErrorCode = Extract<
+  ErrorCode,
+  "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request" | "session_limit_reached"
+>;
 
-export type SessionFailure = { ok: false; error: { code: SessionErrorCode; message: string } };
+/** `details` are plain JSON data, shown to the caller as the API error's details. */
+export type SessionFailure = { ok: false; error: { code: SessionErrorCode; message: string; details?: Record<string, number> } };
 
 export type SessionOutcome<T> = { ok: true; value: T } | SessionFailure;
 
@@ -25,8 +29,8 @@ export interface BindOutcome {
 }
 
 /** An expected failure, as the session answers it. */
-export function failure(code: SessionErrorCode, message: string): SessionFailure {
-  return { ok: false, error: { code, message } };
+export function failure(code: SessionErrorCode, message: string, details?: Record<string, number>): SessionFailure {
+  return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
 }
 
 export const NOT_BOUND_MESSAGE = "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)";

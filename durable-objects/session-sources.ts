@@ -1,8 +1,8 @@
 /**
  * @module durable-objects/session-sources
  * A session's tool sources, built together once and kept for the object's life (the external one holds
- * upstream connections): local tools, the external MCP servers and the device, behind one router; and the
- * session a tool call runs for.
+ * upstream connections): local tools, the external MCP servers and the device, behind one router; the policy
+ * that router enforces (the servers' and the session's tool filters); and the session a tool call runs for.
  */
 import type { ServiceConfig } from "../src/config/schema";
 import { DeviceToolSource } from "../src/tools/device/source";
@@ -10,6 +10,7 @@ import type { DevicePeer } from "../src/tools/device/peer";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
 import { ExternalToolSource } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
+import { ToolPolicy } from "../src/tools/policy";
 import { ToolRouter } from "../src/tools/router";
 import type { SessionContext } from "../src/tools/types";
 import type { BindingRow } from "./session-storage";
@@ -23,6 +24,8 @@ export interface SessionSources {
 
 export interface SessionSourcesOptions {
   config: ServiceConfig;
+  /** Which tools are offered (see {@link toolPolicy}). */
+  policy: ToolPolicy;
   kv: KVNamespace;
   /** Where the external servers' resumable sessions are kept. */
   upstreamSessions: UpstreamSessionStore;
@@ -42,8 +45,16 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
   });
-  const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)]);
+  const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)], options.policy);
   return { router, external };
+}
+
+/** The tools a session offers: each configured server's tool filter, and the session's own from its binding. */
+export function toolPolicy(config: ServiceConfig, binding: BindingRow): ToolPolicy {
+  const servers = new Map(
+    config.mcpServers.flatMap((server) => (server.kind === "http" && server.tools ? [[server.name, server.tools]] : [])),
+  );
+  return new ToolPolicy(servers, binding.tools ?? undefined);
 }
 
 /** The bound session a tool call runs for. */

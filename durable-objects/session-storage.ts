@@ -5,6 +5,9 @@
  * {@link SessionSchema} gate (the layout and its lifecycle are in `session-schema.ts`).
  */
 import { z } from "zod";
+import { ToolFilter } from "../src/contract/tools";
+import { parseJson } from "../src/util/json";
+import type { BindCommand } from "./session-api";
 import { SqlDeviceStore } from "./device-storage";
 import { SessionSchema } from "./session-schema";
 import { Sql } from "./sql";
@@ -21,8 +24,32 @@ export const BindingRow = z.object({
   bound_at: z.number(),
   updated_at: z.number(),
   last_used_at: z.number(),
+  /** The session's tool filter, stored as JSON text (`tool_filter`). */
+  tools: z.preprocess((text) => (typeof text === "string" ? jsonOr(text) : text), ToolFilter.nullable()),
 });
-export type BindingRow = z.infer<typeof BindingRow>;
+export type BindingRow = z.output<typeof BindingRow>;
+
+/** The row `command` binds, at `now`; a rebind keeps the `existing` row's `bound_at`. */
+export function bindingRow(command: BindCommand, existing: BindingRow | null, now: number): BindingRow {
+  return {
+    tenant: command.tenant,
+    session_id: command.sessionId,
+    device_id: command.device_id,
+    client_id: command.client_id,
+    vision_url: command.vision_url ?? null,
+    token: command.token ?? null,
+    bound_at: existing?.bound_at ?? now,
+    updated_at: now,
+    last_used_at: now,
+    tools: command.tools ?? null,
+  };
+}
+
+/** The value of JSON `text`, or the text itself when it is not JSON (which then fails its schema). */
+function jsonOr(text: string): unknown {
+  const parsed = parseJson(text);
+  return parsed.ok ? parsed.value : text;
+}
 
 export class SessionStorage {
   /** The device peer's state (`device_link`). */
@@ -44,7 +71,9 @@ export class SessionStorage {
     if (!this.#schema.exists()) return null;
     return this.#sql.first(
       BindingRow,
-      "SELECT tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at FROM session_binding WHERE id = 1",
+      `SELECT tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at,
+         tool_filter AS tools
+       FROM session_binding WHERE id = 1`,
     );
   }
 
@@ -53,8 +82,8 @@ export class SessionStorage {
     this.#schema.ensure();
     this.#sql.run(
       `INSERT OR REPLACE INTO session_binding
-         (id, tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (id, tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at, tool_filter)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.tenant,
       row.session_id,
       row.device_id,
@@ -64,6 +93,7 @@ export class SessionStorage {
       row.bound_at,
       row.updated_at,
       row.last_used_at,
+      row.tools === null ? null : JSON.stringify(row.tools),
     );
   }
 

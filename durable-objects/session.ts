@@ -8,9 +8,11 @@
  * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
  * - bound: the binding row is in SQLite; each call refreshes `last_used_at` (persisted at most once a
  *   minute) and the alarm stands at `last_used_at + idle TTL` (or earlier, see session-alarm).
+ * - `bind()` of an unbound session first takes a seat among its tenant's bound sessions (session-seat), and is
+ *   refused when the tenant is at `limits.max_sessions_per_tenant`; a bind that fails gives its seat back.
  * - `unbind()` or the alarm finding the session idle past its TTL: pending calls are aborted, the device
- *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound. The external servers'
- *   stored sessions are ended upstream in the background.
+ *   relay is closed and `deleteAll()` drops the binding and the alarm, back to unbound; then the seat is given
+ *   back. The external servers' stored sessions are ended upstream in the background.
  * Eviction loses only memory: the binding is read back from SQLite on the next call, and the external
  *   servers' Streamable HTTP sessions are resumed from SQLite without a new `initialize`.
  *
@@ -42,8 +44,9 @@ import {
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
-import { buildSessionSources, sessionContext, type SessionSources } from "./session-sources";
-import { type BindingRow, SessionStorage } from "./session-storage";
+import { SessionSeat } from "./session-seat";
+import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
+import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
 import { sessionView } from "./session-views";
 
 /** How stale the stored `last_used_at` may get before a call writes it (and moves the alarm). */
@@ -58,30 +61,35 @@ export class SessionObject extends DurableObject<Env> {
   #sources: SessionSources | undefined;
   readonly #storage: SessionStorage;
   readonly #device: SessionDevice;
+  readonly #seat: SessionSeat;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#storage = new SessionStorage(ctx.storage);
     this.#device = new SessionDevice(ctx, this.#storage.device);
+    this.#seat = new SessionSeat(ctx, env);
   }
 
-  async bind(command: BindCommand): Promise<BindOutcome> {
+  async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
     const existing = this.#load();
-    const now = Date.now();
-    const row: BindingRow = {
-      tenant: command.tenant,
-      session_id: command.sessionId,
-      device_id: command.device_id,
-      client_id: command.client_id,
-      vision_url: command.vision_url ?? null,
-      token: command.token ?? null,
-      bound_at: existing?.bound_at ?? now,
-      updated_at: now,
-      last_used_at: now,
-    };
-    this.#storage.writeBinding(row);
-    this.#binding = row;
-    await this.#armAlarm(row);
+    const cap = this.#config().limits.max_sessions_per_tenant;
+    const seat = await this.#seat.take(command.tenant, command.sessionId, cap, existing !== null);
+    if (!seat.ok) return seat;
+    const row = bindingRow(command, existing, Date.now());
+    try {
+      this.#storage.writeBinding(row);
+      this.#binding = row;
+      this.#sources?.router.restrict(toolPolicy(this.#config(), row));
+      await this.#armAlarm(row);
+    } catch (error) {
+      console.error("bind failed: its seat is given back", { session: row.session_id, error: String(error) });
+      if (existing === null) {
+        this.#binding = null;
+        await this.#storage.deleteAll();
+      }
+      if (seat.added) await this.#seat.release(row.tenant, row.session_id);
+      throw error;
+    }
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
     this.ctx.waitUntil(
       this.#sourcesFor(row)
@@ -92,7 +100,7 @@ export class SessionObject extends DurableObject<Env> {
             console.warn("listing the tools after bind failed", { session: row.session_id, error: String(error) }),
         ),
     );
-    return { created: existing === null, session: this.#view(row) };
+    return { ok: true, value: { created: existing === null, session: this.#view(row) } };
   }
 
   async describe(): Promise<SessionOutcome<SessionView>> {
@@ -196,7 +204,7 @@ export class SessionObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const binding = this.#load();
     if (!binding) {
-      await this.#storage.deleteAll();
+      if (await this.#seat.retryPending()) await this.#storage.deleteAll();
       return;
     }
     if (Date.now() >= expiresAt(binding, this.#config())) {
@@ -247,6 +255,7 @@ export class SessionObject extends DurableObject<Env> {
   async #forget(reason: string): Promise<void> {
     // Read before deleteAll: the upstream sessions are ended from storage, whether or not this object opened them.
     const upstreamSessions = this.#storage.upstreamSessions.all();
+    const binding = this.#load();
     this.#lifetime.abort(new Error(reason));
     this.#device.closeRelays(reason);
     this.#lifetime = new AbortController();
@@ -256,6 +265,7 @@ export class SessionObject extends DurableObject<Env> {
     if (upstreamSessions.length > 0) this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions));
     await this.ctx.storage.deleteAlarm();
     await this.#storage.deleteAll();
+    if (binding) await this.#seat.release(binding.tenant, binding.session_id);
   }
 
   #config(): ServiceConfig {
@@ -269,6 +279,7 @@ export class SessionObject extends DurableObject<Env> {
   #sourcesFor(binding: BindingRow): SessionSources {
     this.#sources ??= buildSessionSources({
       config: this.#config(),
+      policy: toolPolicy(this.#config(), binding),
       kv: this.env.TOOL_CACHE,
       upstreamSessions: this.#storage.upstreamSessions,
       peer: this.#device.peer(binding),

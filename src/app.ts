@@ -1,7 +1,8 @@
 /**
  * @module app
  * Composes the Worker's HTTP surface: health and API docs (no auth), the authenticated `/api/v1` routes and
- * `mcp.MCPService` over Connect and gRPC-Web, and one error model for everything, including unknown routes (404)
+ * `mcp.MCPService` over Connect and gRPC-Web (both behind the API key, the config check and the tenant's rate
+ * limit), and one error model for everything, including unknown routes (404)
  * and wrong methods (405).
  */
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
@@ -9,6 +10,7 @@ import type { Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
+import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
 import { registerRestRoutes } from "./api/rest/routes";
 import { HealthResponse } from "./api/rest/schemas";
@@ -89,7 +91,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     return c.json({ status: config === "ok" ? "ok" : "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config }, 200);
   });
 
-  app.use("/api/*", apiKeyAuth(), withConfig());
+  app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);
 
   // The same API over Connect and gRPC-Web at /mcp.MCPService/<Rpc>, behind the same middleware.
@@ -97,7 +99,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     "/",
     connectApp({
       routes: (router) => router.service(MCPService, mcpService),
-      middleware: [apiKeyAuth(), withConfig()],
+      middleware: [apiKeyAuth(), withConfig(), rateLimit()],
       toConnectError,
     }),
   );

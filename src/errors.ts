@@ -18,6 +18,8 @@ export const ErrorStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   upgrade_required: 426,
+  rate_limited: 429,
+  session_limit_reached: 429,
   internal: 500,
   not_configured: 503,
   config_invalid: 503,

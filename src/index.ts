@@ -1,10 +1,11 @@
 /**
  * @module index
- * The Worker entry: the HTTP app and the Durable Object classes it binds.
+ * The Worker entry: the HTTP app and the Durable Object classes it binds (sessions, tenants).
  */
 import { createApp } from "./app";
 import type { Env } from "./env";
 
 export { SessionObject } from "../durable-objects/session";
+export { TenantObject } from "../durable-objects/tenant";
 
 export default createApp() satisfies ExportedHandler<Env>;

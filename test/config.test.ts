@@ -32,6 +32,10 @@ describe("config", () => {
     [{ timezone: "Mars/Olympus" }, "timezone"],
     [{ session: { idle_ttl_seconds: 5 } }, "session.idle_ttl_seconds"],
     [{ colour: "blue" }, "colour"],
+    [{ limits: { max_sessions_per_tenant: 0 } }, "limits.max_sessions_per_tenant"],
+    [{ limits: { rate_limit: { period_seconds: 30 } } }, "limits.rate_limit.period_seconds"],
+    [{ mcpServers: { s: { url: "https://s.example/mcp", tools: { allow: [] } } } }, "mcpServers.s.tools.allow"],
+    [{ mcpServers: { s: { url: "https://s.example/mcp", tools: { deny: [""] } } } }, "mcpServers.s.tools.deny[0]"],
   ])("rejects %j naming %s", (raw, field) => {
     const loaded = loadConfig({}, raw);
     expect(loaded.ok).toBe(false);

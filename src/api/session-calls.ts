@@ -17,17 +17,17 @@ export function sessionStub(env: Env, tenant: string, sessionId: string) {
 /** The value of a successful outcome; a failed one becomes the matching API error. */
 export function unwrap<T>(outcome: SessionOutcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new ApiError(outcome.error.code, outcome.error.message);
+  throw new ApiError(outcome.error.code, outcome.error.message, outcome.error.details);
 }
 
-/** Binds `sessionId` (binding again updates it). */
+/** Binds `sessionId` (binding again updates it); `session_limit_reached` when the tenant has no seat left. */
 export async function bindSession(
   env: Env,
   tenant: string,
   sessionId: string,
   fields: Omit<BindCommand, "tenant" | "sessionId">,
 ): Promise<BindAnswer> {
-  const outcome = await sessionStub(env, tenant, sessionId).bind({ ...fields, tenant, sessionId });
+  const outcome = unwrap(await sessionStub(env, tenant, sessionId).bind({ ...fields, tenant, sessionId }));
   const message = outcome.created ? "session bound" : "session binding updated";
   return { success: true, created: outcome.created, message, session: outcome.session };
 }

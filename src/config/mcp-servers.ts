@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { MAX_CALL_TIMEOUT_MS } from "../contract/limits";
 import { TransportSetting as TransportName } from "../contract/servers";
+import { toolFilterOf } from "../contract/tools";
 
 /** The longest per-call timeout a server may configure, in seconds (as `.mcp_server_settings.json` has it). */
 export const MAX_SERVER_TIMEOUT_SECONDS = MAX_CALL_TIMEOUT_MS / 1000;
@@ -26,6 +27,10 @@ export type TransportSetting = z.output<typeof TransportSetting>;
 /** Notes the XiaoZhi example files put next to a server; accepted so a pasted file validates, then ignored. */
 const Notes = z.union([z.string(), z.array(z.string())]).optional();
 
+/** A server's tool filter: its tools by the names it gives them, any text but empty. */
+export const ServerToolFilter = toolFilterOf(z.string().min(1).max(128));
+export type ServerToolFilter = z.infer<typeof ServerToolFilter>;
+
 const HttpServerEntry = z
   .object({
     url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }),
@@ -35,6 +40,8 @@ const HttpServerEntry = z
     enabled: z.literal(true).optional(),
     /** Per-call timeout for this server, in seconds (the unit XiaoZhi's settings use). */
     timeout: z.number().positive().max(MAX_SERVER_TIMEOUT_SECONDS).optional(),
+    /** Which of the server's tools are offered, by the names the server gives them (`*`: any run of characters). */
+    tools: ServerToolFilter.optional(),
     des: Notes,
     link: Notes,
   })

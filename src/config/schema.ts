@@ -108,6 +108,34 @@ export const ExternalConfig = z
   .strict();
 export type ExternalConfig = z.infer<typeof ExternalConfig>;
 
+/** What an operator caps: request bodies, bound sessions and the request rate, per tenant. */
+export const LimitsConfig = z
+  .object({
+    /** The largest request body the API accepts; larger ones get 413. */
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(64 * 1024),
+    /** The most sessions one tenant may have bound at once; binding one more answers 429 `session_limit_reached`. */
+    max_sessions_per_tenant: z.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * The per-tenant request rate limit, whose limit and period are those of the `TENANT_RATE_LIMITER` binding in
+     * wrangler.toml. `period_seconds` must equal the binding's period: it is the 429's `Retry-After`.
+     * The `RATE_LIMITS` var (`on`/`off`) overrides `enabled`.
+     */
+    rate_limit: z
+      .object({
+        enabled: z.boolean().default(true),
+        period_seconds: z.union([z.literal(10), z.literal(60)]).default(60),
+      })
+      .strict()
+      .default({ enabled: true, period_seconds: 60 }),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsConfig>;
+
 export const ServiceConfig = z
   .object({
     /** Which local tools are offered. */
@@ -128,18 +156,7 @@ export const ServiceConfig = z
       })
       .strict()
       .default({ idle_ttl_seconds: 24 * 3600 }),
-    limits: z
-      .object({
-        /** The largest request body the API accepts; larger ones get 413. */
-        max_body_bytes: z
-          .number()
-          .int()
-          .min(1024)
-          .max(1024 * 1024)
-          .default(64 * 1024),
-      })
-      .strict()
-      .default({ max_body_bytes: 64 * 1024 }),
+    limits: LimitsConfig.default(LimitsConfig.parse({})),
     /** External MCP servers by name, in the `.mcp_server_settings.json` shape (`MCP_SERVERS` replaces them). */
     mcpServers: McpServers.default([]),
     external: ExternalConfig.default(ExternalConfig.parse({})),

@@ -1,12 +1,12 @@
 /**
  * @module contract/session
- * A bound session as every API shows it (never with its token), its device relay, binding it, and the rule
- * for session ids. The views are declared once over the moment's form (see contract/time): `SessionView` is
+ * A bound session as every API shows it (never with its token), its device relay, binding it (with the
+ * session's own tool filter), and the rule for session ids. The views are declared once over the moment's form (see contract/time): `SessionView` is
  * what the session's Durable Object answers, `SessionViewJson` what REST writes.
  */
 import { z } from "@hono/zod-openapi";
 import { IsoMoment, Moment, type MomentSchema } from "./time";
-import { SourceReport, SourceStatus } from "./tools";
+import { SourceReport, SourceStatus, ToolFilter } from "./tools";
 
 /**
  * Names every JavaScript object already has: an id equal to one reads as something else wherever it becomes a
@@ -51,6 +51,7 @@ export const BindRequest = z
       .max(2048)
       .optional(),
     token: Text(4096).optional().openapi({ description: "Secret the device's vision JWT is signed with; never returned" }),
+    tools: ToolFilter.optional(),
   })
   .strict();
 export type BindRequest = z.output<typeof BindRequest>;

@@ -62,3 +62,36 @@ export type SourceReport = z.infer<typeof SourceReport>;
 /** A session's tools from every source, and how each source answered. */
 export const ToolList = z.object({ tools: z.array(ToolDescriptor), sources: z.array(SourceReport) });
 export type ToolList = z.infer<typeof ToolList>;
+
+/** The most patterns an allow or a deny list may hold. */
+const MAX_FILTER_PATTERNS = 100;
+
+/**
+ * Which tools are offered: those matching a pattern of `allow` (every tool when it is left out) and none of
+ * `deny` (deny wins). A pattern is a whole name, in which `*` stands for any run of characters.
+ */
+export const toolFilterOf = <P extends z.ZodType<string>>(pattern: P) =>
+  z
+    .object({
+      allow: z
+        .array(pattern)
+        .min(1, "list at least one tool, or leave allow out to offer every tool not denied")
+        .max(MAX_FILTER_PATTERNS)
+        .optional(),
+      deny: z.array(pattern).max(MAX_FILTER_PATTERNS).optional(),
+    })
+    .strict();
+
+/** A pattern over listed names: their characters (A-Z a-z 0-9 _ -) and `*`. */
+export const ListedToolPattern = z
+  .string()
+  .regex(/^[A-Za-z0-9_*-]{1,128}$/, "1-128 characters of A-Z a-z 0-9 _ - and * (any run of characters)");
+
+/** A session's own filter over the names its listing shows (`local_get_time`, `mcp_echo`, `mcp_*`). */
+export const ToolFilter = toolFilterOf(ListedToolPattern).openapi("ToolFilter", {
+  description:
+    "Which of the session's tools are offered, by the names its listing shows: those matching `allow` (all when left " +
+    "out) and not `deny`; `*` matches any run of characters. Other tools are not listed and executing them is " +
+    "`tool_not_found`.",
+});
+export type ToolFilter = z.infer<typeof ToolFilter>;

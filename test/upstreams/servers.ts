@@ -72,3 +72,21 @@ export function shortTimerServers(upstreams: Upstreams) {
     },
   };
 }
+
+/**
+ * The `MCP_SERVERS` document of the limits project (test/limits/): the stable host twice, once with the
+ * operator's tool filter (`echo` and `get-*` but `get-env`), once without.
+ */
+export function filteredServers(upstreams: Upstreams) {
+  const { stable } = upstreams.urls;
+  return {
+    mcpServers: {
+      filtered: {
+        url: `${stable}/mcp`,
+        transport: "streamable-http",
+        tools: { allow: ["echo", "get-*"], deny: ["get-env"] },
+      },
+      open: { url: `${stable}/mcp`, transport: "streamable-http" },
+    },
+  };
+}

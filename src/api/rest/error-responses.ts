@@ -50,6 +50,17 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     when: "the relay was requested without `Upgrade: websocket`",
     message: "the relay is a WebSocket: send Upgrade: websocket",
   },
+  rate_limited: {
+    when: "the tenant sent more requests than its rate limit allows in the period (`Retry-After` says when to try again)",
+    message: "rate limit reached: too many requests for this tenant; retry after 60 s",
+    details: { retry_after_seconds: 60 },
+  },
+  session_limit_reached: {
+    when: "binding one more session would exceed `limits.max_sessions_per_tenant` (rebinding a bound session is always accepted)",
+    message:
+      'tenant "my-gateway" has 10000 bound sessions, the most limits.max_sessions_per_tenant allows: unbind one (or let one expire) first',
+    details: { limit: 10000, bound: 10000 },
+  },
   internal: { when: "an unexpected failure (logged; the message says no more)", message: "internal error" },
   not_configured: {
     when: "no API keys are configured",

@@ -39,8 +39,11 @@ import {
   UnbindResponse,
 } from "./schemas";
 
-/** Every `/api` route: the API key and the configuration are checked first, and anything unexpected is a 500. */
-const API = ["unauthorized", "not_configured", "config_invalid", "internal"] as const;
+/**
+ * Every `/api` route: the API key, the configuration and the tenant's rate limit are checked first, and anything
+ * unexpected is a 500.
+ */
+const API = ["unauthorized", "rate_limited", "not_configured", "config_invalid", "internal"] as const;
 /** The routes that take a JSON body: the body guard (json-body.ts), then the schema. */
 const BODY = ["unsupported_media_type", "payload_too_large", "invalid_json", "invalid_request"] as const;
 
@@ -66,7 +69,10 @@ export const bindRoute = createRoute({
     "the session lists its tools in the background, so it has no `tools` (GET the session for them). " +
     "`token` is kept to sign the device's vision token and is never returned (`has_token` says whether there is one).",
   request: { params: SessionPathParams, body: jsonRequest(BindRequest, bindRequests) },
-  responses: { 200: json(BindResponse, "The session as bound", bindResponses), ...errorResponses(...API, ...BODY) },
+  responses: {
+    200: json(BindResponse, "The session as bound", bindResponses),
+    ...errorResponses(...API, ...BODY, "session_limit_reached"),
+  },
 });
 
 export const getSessionRoute = createRoute({

@@ -29,6 +29,8 @@ export function connectCode(code: ErrorCode): Code {
     case "device_mismatch":
       return Code.FailedPrecondition;
     case "payload_too_large":
+    case "rate_limited":
+    case "session_limit_reached":
       return Code.ResourceExhausted;
     case "upgrade_required":
       return Code.FailedPrecondition;

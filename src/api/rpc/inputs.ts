@@ -32,6 +32,8 @@ export function bindInput(req: BindSessionRequest): z.output<typeof BindSessionI
     client_id: req.clientId,
     vision_url: optional(req.visionUrl),
     token: optional(req.token),
+    // Proto3 cannot tell an empty list from none: an empty list is left out.
+    tools: req.tools && { allow: nonEmpty(req.tools.allow), deny: nonEmpty(req.tools.deny) },
   });
 }
 
@@ -73,6 +75,10 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
 
 function optional(value: string): string | undefined {
   return value === "" ? undefined : value;
+}
+
+function nonEmpty(list: string[]): string[] | undefined {
+  return list.length === 0 ? undefined : list;
 }
 
 /**

@@ -23,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file mcp/service.proto.
  */
 export const file_mcp_service: GenFile = /*@__PURE__*/
-  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3ISMAoMY29udGVudF9qc29uGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZSJYCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoHZGV0YWlscxgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJxChJCaW5kU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSEQoJY2xpZW50X2lkGAMgASgJEhIKCnZpc2lvbl91cmwYBCABKAkSDQoFdG9rZW4YBSABKAkiZwoTQmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkSDwoHY3JlYXRlZBgDIAEoCBIdCgdzZXNzaW9uGAQgASgLMgwubWNwLlNlc3Npb24iwAIKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSEQoJY2xpZW50X2lkGAMgASgJEhIKCnZpc2lvbl91cmwYBCABKAkSEQoJaGFzX3Rva2VuGAUgASgIEiwKCGJvdW5kX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKBXRvb2xzGAkgASgLMhEubWNwLlNlc3Npb25Ub29scxIiCgZkZXZpY2UYCiABKAsyEi5tY3AuU2Vzc2lvbkRldmljZSKdAQoNU2Vzc2lvbkRldmljZRINCgVyZWxheRgBIAEoCRIzCg9yZWxheV9vcGVuZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHRvb2xzX3N0YXR1cxgDIAEoCRIyChFsYXN0X25vdGlmaWNhdGlvbhgEIAEoCzIXLm1jcC5EZXZpY2VOb3RpZmljYXRpb24ifgoSRGV2aWNlTm90aWZpY2F0aW9uEg4KBm1ldGhvZBgBIAEoCRInCgZwYXJhbXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC3JlY2VpdmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJBCgxTZXNzaW9uVG9vbHMSDQoFY291bnQYASABKAUSIgoHc291cmNlcxgCIAMoCzIRLm1jcC5Tb3VyY2VSZXBvcnQiwgEKFEhhbmRsZU1lc3NhZ2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSNwoHbWVzc2FnZRgCIAMoCzImLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdC5NZXNzYWdlRW50cnkSLQoMbWVzc2FnZV9qc29uGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBouCgxNZXNzYWdlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJlChVIYW5kbGVNZXNzYWdlUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIOCgZyZXN1bHQYAiABKAkSKwoLcmVzdWx0X2pzb24YAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiJwoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSIzChJHZXRTZXNzaW9uUmVzcG9uc2USHQoHc2Vzc2lvbhgBIAEoCzIMLm1jcC5TZXNzaW9uIioKFFVuYmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiOQoVVW5iaW5kU2Vzc2lvblJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDwoHbWVzc2FnZRgCIAEoCSJECgtFcnJvckRldGFpbBIMCgRjb2RlGAEgASgJEicKB2RldGFpbHMYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiKAoSTGlzdFNlcnZlcnNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiOQoTTGlzdFNlcnZlcnNSZXNwb25zZRIiCgdzZXJ2ZXJzGAEgAygLMhEubWNwLlNlcnZlclN0YXR1cyKvAgoMU2VydmVyU3RhdHVzEgwKBG5hbWUYASABKAkSDgoGc3RhdHVzGAIgASgJEhEKCXRyYW5zcG9ydBgDIAEoCRIYChB0cmFuc3BvcnRfaW5fdXNlGAQgASgJEgsKA3VybBgFIAEoCRIXCgp0b29sX2NvdW50GAYgASgFSACIAQESNAoQdG9vbHNfZmV0Y2hlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgIIAEoCRIcCg9sYXN0X2xhdGVuY3lfbXMYCSABKAFIAYgBARIjCgdicmVha2VyGAogASgLMhIubWNwLlNlcnZlckJyZWFrZXJCDQoLX3Rvb2xfY291bnRCEgoQX2xhc3RfbGF0ZW5jeV9tcyJqCg1TZXJ2ZXJCcmVha2VyEg0KBXN0YXRlGAEgASgJEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAIgASgFEiwKCHJldHJ5X2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpOCgpBY3Rpb25UeXBlEggKBE5PTkUQABIMCghSRVNQT05TRRABEhAKDENBTExfSEFORExFUhACEgsKB1JFUV9MTE0QAxIJCgVFUlJPUhAEMuEDCgpNQ1BTZXJ2aWNlEjcKCEdldFRvb2xzEhQubWNwLkdldFRvb2xzUmVxdWVzdBoVLm1jcC5HZXRUb29sc1Jlc3BvbnNlEkAKC0V4ZWN1dGVUb29sEhcubWNwLkV4ZWN1dGVUb29sUmVxdWVzdBoYLm1jcC5FeGVjdXRlVG9vbFJlc3BvbnNlEkAKC0JpbmRTZXNzaW9uEhcubWNwLkJpbmRTZXNzaW9uUmVxdWVzdBoYLm1jcC5CaW5kU2Vzc2lvblJlc3BvbnNlEk0KFEhhbmRsZVhpYW9aaGlNZXNzYWdlEhkubWNwLkhhbmRsZU1lc3NhZ2VSZXF1ZXN0GhoubWNwLkhhbmRsZU1lc3NhZ2VSZXNwb25zZRI9CgpHZXRTZXNzaW9uEhYubWNwLkdldFNlc3Npb25SZXF1ZXN0GhcubWNwLkdldFNlc3Npb25SZXNwb25zZRJGCg1VbmJpbmRTZXNzaW9uEhkubWNwLlVuYmluZFNlc3Npb25SZXF1ZXN0GhoubWNwLlVuYmluZFNlc3Npb25SZXNwb25zZRJACgtMaXN0U2VydmVycxIXLm1jcC5MaXN0U2VydmVyc1JlcXVlc3QaGC5tY3AuTGlzdFNlcnZlcnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3ISMAoMY29udGVudF9qc29uGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZSJYCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoHZGV0YWlscxgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKRAQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJEh4KBXRvb2xzGAYgASgLMg8ubWNwLlRvb2xGaWx0ZXIiKQoKVG9vbEZpbHRlchINCgVhbGxvdxgBIAMoCRIMCgRkZW55GAIgAygJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uIsACCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMSIgoGZGV2aWNlGAogASgLMhIubWNwLlNlc3Npb25EZXZpY2UinQEKDVNlc3Npb25EZXZpY2USDQoFcmVsYXkYASABKAkSMwoPcmVsYXlfb3BlbmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0b29sc19zdGF0dXMYAyABKAkSMgoRbGFzdF9ub3RpZmljYXRpb24YBCABKAsyFy5tY3AuRGV2aWNlTm90aWZpY2F0aW9uIn4KEkRldmljZU5vdGlmaWNhdGlvbhIOCgZtZXRob2QYASABKAkSJwoGcGFyYW1zGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtyZWNlaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIigKEkxpc3RTZXJ2ZXJzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKE0xpc3RTZXJ2ZXJzUmVzcG9uc2USIgoHc2VydmVycxgBIAMoCzIRLm1jcC5TZXJ2ZXJTdGF0dXMirwIKDFNlcnZlclN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIRCgl0cmFuc3BvcnQYAyABKAkSGAoQdHJhbnNwb3J0X2luX3VzZRgEIAEoCRILCgN1cmwYBSABKAkSFwoKdG9vbF9jb3VudBgGIAEoBUgAiAEBEjQKEHRvb2xzX2ZldGNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYCCABKAkSHAoPbGFzdF9sYXRlbmN5X21zGAkgASgBSAGIAQESIwoHYnJlYWtlchgKIAEoCzISLm1jcC5TZXJ2ZXJCcmVha2VyQg0KC190b29sX2NvdW50QhIKEF9sYXN0X2xhdGVuY3lfbXMiagoNU2VydmVyQnJlYWtlchINCgVzdGF0ZRgBIAEoCRIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgCIAEoBRIsCghyZXRyeV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqTgoKQWN0aW9uVHlwZRIICgROT05FEAASDAoIUkVTUE9OU0UQARIQCgxDQUxMX0hBTkRMRVIQAhILCgdSRVFfTExNEAMSCQoFRVJST1IQBDLhAwoKTUNQU2VydmljZRI3CghHZXRUb29scxIULm1jcC5HZXRUb29sc1JlcXVlc3QaFS5tY3AuR2V0VG9vbHNSZXNwb25zZRJACgtFeGVjdXRlVG9vbBIXLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QaGC5tY3AuRXhlY3V0ZVRvb2xSZXNwb25zZRJACgtCaW5kU2Vzc2lvbhIXLm1jcC5CaW5kU2Vzc2lvblJlcXVlc3QaGC5tY3AuQmluZFNlc3Npb25SZXNwb25zZRJNChRIYW5kbGVYaWFvWmhpTWVzc2FnZRIZLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdBoaLm1jcC5IYW5kbGVNZXNzYWdlUmVzcG9uc2USPQoKR2V0U2Vzc2lvbhIWLm1jcC5HZXRTZXNzaW9uUmVxdWVzdBoXLm1jcC5HZXRTZXNzaW9uUmVzcG9uc2USRgoNVW5iaW5kU2Vzc2lvbhIZLm1jcC5VbmJpbmRTZXNzaW9uUmVxdWVzdBoaLm1jcC5VbmJpbmRTZXNzaW9uUmVzcG9uc2USQAoLTGlzdFNlcnZlcnMSFy5tY3AuTGlzdFNlcnZlcnNSZXF1ZXN0GhgubWNwLkxpc3RTZXJ2ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message mcp.GetToolsRequest
@@ -334,6 +334,13 @@ export type BindSessionRequest = Message<"mcp.BindSessionRequest"> & {
    * @generated from field: string token = 5;
    */
   token: string;
+
+  /**
+   * Optional: which of the session's tools are offered (as REST's bind body `tools`).
+   *
+   * @generated from field: mcp.ToolFilter tools = 6;
+   */
+  tools?: ToolFilter | undefined;
 };
 
 /**
@@ -342,6 +349,31 @@ export type BindSessionRequest = Message<"mcp.BindSessionRequest"> & {
  */
 export const BindSessionRequestSchema: GenMessage<BindSessionRequest> = /*@__PURE__*/
   messageDesc(file_mcp_service, 7);
+
+/**
+ * Which tools a session offers, by the names its listing shows: those matching a pattern of `allow` (every tool
+ * when it is empty) and none of `deny`. In a pattern, `*` stands for any run of characters.
+ *
+ * @generated from message mcp.ToolFilter
+ */
+export type ToolFilter = Message<"mcp.ToolFilter"> & {
+  /**
+   * @generated from field: repeated string allow = 1;
+   */
+  allow: string[];
+
+  /**
+   * @generated from field: repeated string deny = 2;
+   */
+  deny: string[];
+};
+
+/**
+ * Describes the message mcp.ToolFilter.
+ * Use `create(ToolFilterSchema)` to create a new message.
+ */
+export const ToolFilterSchema: GenMessage<ToolFilter> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 8);
 
 /**
  * @generated from message mcp.BindSessionResponse
@@ -377,7 +409,7 @@ export type BindSessionResponse = Message<"mcp.BindSessionResponse"> & {
  * Use `create(BindSessionResponseSchema)` to create a new message.
  */
 export const BindSessionResponseSchema: GenMessage<BindSessionResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 8);
+  messageDesc(file_mcp_service, 9);
 
 /**
  * A session as the API shows it (never with its token).
@@ -449,7 +481,7 @@ export type Session = Message<"mcp.Session"> & {
  * Use `create(SessionSchema)` to create a new message.
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 9);
+  messageDesc(file_mcp_service, 10);
 
 /**
  * @generated from message mcp.SessionDevice
@@ -489,7 +521,7 @@ export type SessionDevice = Message<"mcp.SessionDevice"> & {
  * Use `create(SessionDeviceSchema)` to create a new message.
  */
 export const SessionDeviceSchema: GenMessage<SessionDevice> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 10);
+  messageDesc(file_mcp_service, 11);
 
 /**
  * @generated from message mcp.DeviceNotification
@@ -518,7 +550,7 @@ export type DeviceNotification = Message<"mcp.DeviceNotification"> & {
  * Use `create(DeviceNotificationSchema)` to create a new message.
  */
 export const DeviceNotificationSchema: GenMessage<DeviceNotification> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 11);
+  messageDesc(file_mcp_service, 12);
 
 /**
  * @generated from message mcp.SessionTools
@@ -540,7 +572,7 @@ export type SessionTools = Message<"mcp.SessionTools"> & {
  * Use `create(SessionToolsSchema)` to create a new message.
  */
 export const SessionToolsSchema: GenMessage<SessionTools> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 12);
+  messageDesc(file_mcp_service, 13);
 
 /**
  * @generated from message mcp.HandleMessageRequest
@@ -572,7 +604,7 @@ export type HandleMessageRequest = Message<"mcp.HandleMessageRequest"> & {
  * Use `create(HandleMessageRequestSchema)` to create a new message.
  */
 export const HandleMessageRequestSchema: GenMessage<HandleMessageRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 13);
+  messageDesc(file_mcp_service, 14);
 
 /**
  * @generated from message mcp.HandleMessageResponse
@@ -601,7 +633,7 @@ export type HandleMessageResponse = Message<"mcp.HandleMessageResponse"> & {
  * Use `create(HandleMessageResponseSchema)` to create a new message.
  */
 export const HandleMessageResponseSchema: GenMessage<HandleMessageResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 14);
+  messageDesc(file_mcp_service, 15);
 
 /**
  * @generated from message mcp.GetSessionRequest
@@ -618,7 +650,7 @@ export type GetSessionRequest = Message<"mcp.GetSessionRequest"> & {
  * Use `create(GetSessionRequestSchema)` to create a new message.
  */
 export const GetSessionRequestSchema: GenMessage<GetSessionRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 15);
+  messageDesc(file_mcp_service, 16);
 
 /**
  * @generated from message mcp.GetSessionResponse
@@ -635,7 +667,7 @@ export type GetSessionResponse = Message<"mcp.GetSessionResponse"> & {
  * Use `create(GetSessionResponseSchema)` to create a new message.
  */
 export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 16);
+  messageDesc(file_mcp_service, 17);
 
 /**
  * @generated from message mcp.UnbindSessionRequest
@@ -652,7 +684,7 @@ export type UnbindSessionRequest = Message<"mcp.UnbindSessionRequest"> & {
  * Use `create(UnbindSessionRequestSchema)` to create a new message.
  */
 export const UnbindSessionRequestSchema: GenMessage<UnbindSessionRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 17);
+  messageDesc(file_mcp_service, 18);
 
 /**
  * @generated from message mcp.UnbindSessionResponse
@@ -676,7 +708,7 @@ export type UnbindSessionResponse = Message<"mcp.UnbindSessionResponse"> & {
  * Use `create(UnbindSessionResponseSchema)` to create a new message.
  */
 export const UnbindSessionResponseSchema: GenMessage<UnbindSessionResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 18);
+  messageDesc(file_mcp_service, 19);
 
 /**
  * Attached to every error mapped from the REST API's error model (Connect / gRPC error details), so a client can
@@ -705,7 +737,7 @@ export type ErrorDetail = Message<"mcp.ErrorDetail"> & {
  * Use `create(ErrorDetailSchema)` to create a new message.
  */
 export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 19);
+  messageDesc(file_mcp_service, 20);
 
 /**
  * @generated from message mcp.ListServersRequest
@@ -722,7 +754,7 @@ export type ListServersRequest = Message<"mcp.ListServersRequest"> & {
  * Use `create(ListServersRequestSchema)` to create a new message.
  */
 export const ListServersRequestSchema: GenMessage<ListServersRequest> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 20);
+  messageDesc(file_mcp_service, 21);
 
 /**
  * @generated from message mcp.ListServersResponse
@@ -739,7 +771,7 @@ export type ListServersResponse = Message<"mcp.ListServersResponse"> & {
  * Use `create(ListServersResponseSchema)` to create a new message.
  */
 export const ListServersResponseSchema: GenMessage<ListServersResponse> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 21);
+  messageDesc(file_mcp_service, 22);
 
 /**
  * An external MCP server as a session sees it. Empty strings and unset fields stand for REST's nulls.
@@ -813,7 +845,7 @@ export type ServerStatus = Message<"mcp.ServerStatus"> & {
  * Use `create(ServerStatusSchema)` to create a new message.
  */
 export const ServerStatusSchema: GenMessage<ServerStatus> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 22);
+  messageDesc(file_mcp_service, 23);
 
 /**
  * @generated from message mcp.ServerBreaker
@@ -844,7 +876,7 @@ export type ServerBreaker = Message<"mcp.ServerBreaker"> & {
  * Use `create(ServerBreakerSchema)` to create a new message.
  */
 export const ServerBreakerSchema: GenMessage<ServerBreaker> = /*@__PURE__*/
-  messageDesc(file_mcp_service, 23);
+  messageDesc(file_mcp_service, 24);
 
 /**
  * What the gateway does with an execution result.
