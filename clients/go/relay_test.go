@@ -156,13 +156,13 @@ func TestRelayRoundTripWithASimulatedDevice(t *testing.T) {
 		t.Fatalf("status: %+v", out)
 	}
 
-	// The device's error (no code, as the firmware sends it) is a failed result for the LLM.
+	// Arguments outside the tool's schema are refused by the service, naming the field; the device never sees them.
 	out, err = session.ExecuteTool(ctx, "self_audio_speaker_set_volume", map[string]interface{}{"volume": 150})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res = out.(*ExecutionResult)
-	if res.Success || res.Error == nil || res.Error.Code != "tool_error" || !strings.Contains(res.Error.Message, "Value exceeds maximum allowed: 100") {
+	if res.Success || res.Error == nil || res.Error.Code != "invalid_arguments" || !strings.Contains(res.Error.Message, "arguments.volume") {
 		t.Fatalf("out of range: %+v", res)
 	}
 

@@ -54,10 +54,13 @@ class RelayTest(unittest.IsolatedAsyncioTestCase):
         status = await self.client.execute_tool("self_get_device_status", {}, self.sid)
         self.assertEqual(json.loads(status.result)["audio_speaker"]["volume"], 40)
 
+        # Arguments outside the tool's schema are refused by the service, naming the field; the device never sees them.
+        calls_before = len(self.device.requests("tools/call"))
         too_loud = await self.client.execute_tool("self_audio_speaker_set_volume", {"volume": 150}, self.sid)
         self.assertFalse(too_loud.success)
-        self.assertEqual(too_loud.error.code, "tool_error")
-        self.assertIn("Value exceeds maximum allowed: 100", too_loud.error.message)
+        self.assertEqual(too_loud.error.code, "invalid_arguments")
+        self.assertIn("arguments.volume", too_loud.error.message)
+        self.assertEqual(len(self.device.requests("tools/call")), calls_before)
 
         session = await self.client.get_session(self.sid)
         self.assertEqual(session["device"]["relay"], "open")
