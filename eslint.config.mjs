@@ -17,6 +17,7 @@ export default tseslint.config(
           "./scripts/tsconfig.json",
           "./clients/ts/tsconfig.json",
           "./clients/ts/tsconfig.contract.json",
+          "./demo/tsconfig.json",
         ],
         tsconfigRootDir: import.meta.dirname,
       },
