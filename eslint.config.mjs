@@ -10,12 +10,24 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ["./tsconfig.json", "./bench/tsconfig.json", "./test/upstreams/tsconfig.json", "./scripts/tsconfig.json"],
+        project: [
+          "./tsconfig.json",
+          "./bench/tsconfig.json",
+          "./test/upstreams/tsconfig.json",
+          "./scripts/tsconfig.json",
+          "./clients/ts/tsconfig.json",
+          "./clients/ts/tsconfig.contract.json",
+          "./demo/tsconfig.json",
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
     rules: {
-      "@typescript-eslint/no-floating-promises": "error",
+      // node:test's describe/it return promises the runner itself awaits.
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test"] }] },
+      ],
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
       "@typescript-eslint/consistent-type-imports": "error",

@@ -21,8 +21,10 @@ export interface ServiceOptions {
   /** The repository to run `npm start` in; default {@link ROOT}. */
   root?: string;
   /** Where local Durable Objects and KV persist; default a new temporary directory, removed on stop. A given one
-   * is emptied first and kept. */
+   * is emptied first (unless `keepState`) and kept on stop. */
   stateDir?: string;
+  /** Start on the state a previous run left in `stateDir` (a restart: sessions survive it). */
+  keepState?: boolean;
   /** Extra `--var NAME:value` flags (e.g. MCP_SERVERS). */
   vars?: Record<string, string>;
   /** Default: a free one. */
@@ -49,7 +51,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const port = options.port ?? (await freePort());
   const temporary = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "xiaozhi-mcp-state-")));
-  if (!temporary) await rm(stateDir, { recursive: true, force: true });
+  if (!temporary && !options.keepState) await rm(stateDir, { recursive: true, force: true });
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const args = ["start", "--", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir];
   args.push("--log-level", options.logLevel ?? "warn", ...vars);
