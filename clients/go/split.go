@@ -27,5 +27,7 @@ func InTrafficSplit(deviceID string, percent float64) bool {
 	if percent >= 100 {
 		return true
 	}
-	return SplitBucket(deviceID) < int(math.Round(percent*100))
+	// Compared with percent×100 as a float, as the Python and TypeScript clients do, so all three agree on
+	// fractional percentages too.
+	return float64(SplitBucket(deviceID)) < percent*100
 }

@@ -127,7 +127,7 @@ class ClientTest(unittest.IsolatedAsyncioTestCase):
         try:
             with self.assertRaises(ServiceError) as caught:
                 await client.get_tools(self.sid)
-            self.assertEqual(caught.exception.code, "timeout")
+            self.assertEqual(caught.exception.code, "service_timeout")
             self.assertIsNone(caught.exception.status)
             self.assertTrue(caught.exception.request_id)
         finally:

@@ -29,7 +29,7 @@ class FallbackTest(unittest.IsolatedAsyncioTestCase):
             result = await self.client.execute_tool("mcp_weather", {"city": "杭州"}, "s1")
         self.assertEqual(result.via, "fallback")
         self.assertEqual(result.result, "from the gateway's own manager")
-        self.assertEqual(result.fallback_error.code, "unreachable")
+        self.assertEqual(result.fallback_error.code, "service_unavailable")
         self.assertTrue(result.request_id)
         self.assertEqual(self.calls[0][:3], ("mcp_weather", {"city": "杭州"}, "s1"))
         self.assertIn("fallback", logs.output[0])
@@ -47,7 +47,7 @@ class FallbackTest(unittest.IsolatedAsyncioTestCase):
         self.client.options.fallback = False
         with self.assertRaises(ServiceError) as caught:
             await self.client.execute_tool("mcp_weather", {}, "s1")
-        self.assertEqual(caught.exception.code, "unreachable")
+        self.assertEqual(caught.exception.code, "service_unavailable")
         self.assertEqual(self.calls, [])
 
     async def test_execute_is_never_retried_idempotent_calls_are(self):
@@ -67,7 +67,7 @@ class FallbackTest(unittest.IsolatedAsyncioTestCase):
             for _ in range(3):
                 with self.assertRaises(ServiceError) as caught:
                     await client.get_tools("s1")
-                self.assertEqual(caught.exception.code, "unreachable")
+                self.assertEqual(caught.exception.code, "service_unavailable")
             with self.assertRaises(ServiceError) as caught:
                 await client.get_tools("s1")
             self.assertEqual(caught.exception.code, "circuit_open")

@@ -277,10 +277,10 @@ class ServiceClient:
             raise
         except asyncio.TimeoutError:
             self.breaker.record_failure()
-            raise ServiceError("timeout", f"no answer within {timeout_s:g}s", request_id=request_id) from None
+            raise ServiceError("service_timeout", f"no answer within {timeout_s:g}s", request_id=request_id) from None
         except aiohttp.ClientError as exc:
             self.breaker.record_failure()
-            raise ServiceError("unreachable", str(exc) or type(exc).__name__, request_id=request_id) from exc
+            raise ServiceError("service_unavailable", str(exc) or type(exc).__name__, request_id=request_id) from exc
         try:
             data = json.loads(text) if text else {}
         except ValueError:

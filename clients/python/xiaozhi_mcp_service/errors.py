@@ -3,8 +3,8 @@
 Codes are the service's own (``session_not_found``, ``tool_not_found``, ``invalid_request``, …, see the
 service README "Errors") or, when the service gave no answer, one of the client's:
 
-- ``unreachable``: the connection failed (refused, reset, DNS);
-- ``timeout``: no answer within the call's timeout;
+- ``service_unavailable``: the connection failed (refused, reset, DNS);
+- ``service_timeout``: no answer within the call's timeout;
 - ``circuit_open``: the circuit breaker is open, the call was not attempted;
 - ``bad_response``: an answer that is not the JSON the API documents (e.g. a proxy's HTML 502).
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 #: Client-side codes: the service did not answer (or not usefully). Each counts as a service failure.
-CLIENT_FAILURE_CODES = frozenset({"unreachable", "timeout", "circuit_open", "bad_response"})
+CLIENT_FAILURE_CODES = frozenset({"service_unavailable", "service_timeout", "circuit_open", "bad_response"})
 
 
 class ServiceError(Exception):

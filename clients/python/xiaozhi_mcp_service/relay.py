@@ -99,16 +99,16 @@ class DeviceRelay:
         return self._ws is not None and not self._closed.is_set()
 
     async def open(self) -> "DeviceRelay":
-        """Opens the relay; raises ``ServiceError`` (``unreachable``/``timeout``/the HTTP status) when refused."""
+        """Opens the relay; raises ``ServiceError`` (``service_unavailable``/``service_timeout``/the HTTP status) when refused."""
         from .errors import ServiceError
 
         try:
             self._ws = await _connect(self.url, {"Authorization": f"Bearer {self._api_key}"}, self._open_timeout_s)
         except asyncio.TimeoutError:
-            raise ServiceError("timeout", f"relay not open within {self._open_timeout_s:g}s") from None
+            raise ServiceError("service_timeout", f"relay not open within {self._open_timeout_s:g}s") from None
         except (OSError, websockets.exceptions.WebSocketException) as exc:
             status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
-            code = "unreachable" if status is None else f"http_{status}"
+            code = "service_unavailable" if status is None else f"http_{status}"
             raise ServiceError(code, f"relay refused: {exc}", status=status) from exc
         self._tasks.append(asyncio.create_task(self._pump(), name="relay-pump"))
         if self._keepalive_s > 0:
