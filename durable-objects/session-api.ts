@@ -13,7 +13,10 @@ export type BindCommand = BindRequest & { tenant: string; sessionId: string };
 /** An execute request for one tool; `timeout_ms` absent: each source applies its own default. */
 export type ExecuteCommand = Omit<ExecuteRequest, "session_id"> & { tool_name: string };
 
-export type SessionErrorCode = Extract<ErrorCode, "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request">;
+export type SessionErrorCode = Extract<
+  ErrorCode,
+  "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request" | "payload_too_large"
+>;
 
 export type SessionFailure = { ok: false; error: { code: SessionErrorCode; message: string } };
 
