@@ -7,6 +7,13 @@
  *
  * The row is created by the first write, which only a bound session makes (a relay opening, a device frame);
  * reads of a session without it (or without the tables: never bound) answer the defaults.
+ *
+ * What every relay frame reads is kept in memory: {@link SqlDeviceStore.relay}, the current relay's generation,
+ * is read from SQLite once and then follows {@link SqlDeviceStore.saveState} (its only writer). The latest
+ * notification is written behind: at once when none was written in the last {@link NOTIFICATION_WRITE_INTERVAL_MS},
+ * otherwise by one timer at the end of that interval (the newest one then); reads see it meanwhile. A flood of
+ * notifications costs one write per interval, and the object stopping abruptly loses at most that interval's
+ * newest notification. {@link SqlDeviceStore.forget} drops it with the rest when the session's storage is deleted.
  */
 import { z } from "zod";
 import { DeviceTool } from "../src/contract/device-frames";
@@ -21,6 +28,9 @@ import {
 import { parseJson } from "../src/util/json";
 import type { SessionSchema } from "./session-schema";
 import type { Sql } from "./sql";
+
+/** How often, at most, the latest notification is written to storage. */
+export const NOTIFICATION_WRITE_INTERVAL_MS = 1_000;
 
 /** The largest id the firmware reads back intact (it uses cJSON's `valueint`). */
 const MAX_RPC_ID = 2_147_483_647;
@@ -42,6 +52,12 @@ type DeviceLinkRow = z.infer<typeof DeviceLinkRow>;
 export class SqlDeviceStore implements DeviceStore {
   /** The last parse of the tool list, by the text it was parsed from. */
   #toolList: { text: string; value: DeviceToolList | null } | undefined;
+  /** The current relay's generation, once read. */
+  #relay: number | undefined;
+  /** The latest notification while its write is pending, when it was last written, and the timer that will. */
+  #pendingNotification: DeviceNotification | undefined;
+  #notificationWrittenAt = 0;
+  #notificationTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly sql: Sql,
@@ -56,16 +72,14 @@ export class SqlDeviceStore implements DeviceStore {
   }
 
   state(): DeviceLinkState {
-    const row = this.#row();
-    if (!row) return { ...INITIAL_LINK_STATE };
-    return {
-      relay: row.relay,
-      relayOpenedAt: row.relay_opened_at,
-      handshake: parseColumn(row.handshake, Handshake),
-      listError: row.list_error,
-      refreshAt: row.refresh_at,
-      lastNotification: parseColumn(row.last_notification, DeviceNotification),
-    };
+    const state = this.#readState();
+    return this.#pendingNotification ? { ...state, lastNotification: this.#pendingNotification } : state;
+  }
+
+  /** The generation of the current relay (0 before the first): what every relay frame is checked against. */
+  relay(): number {
+    this.#relay ??= this.#readState().relay;
+    return this.#relay;
   }
 
   saveState(state: DeviceLinkState): void {
@@ -80,6 +94,51 @@ export class SqlDeviceStore implements DeviceStore {
       state.refreshAt,
       state.lastNotification === null ? null : JSON.stringify(state.lastNotification),
     );
+    this.#relay = state.relay;
+  }
+
+  saveNotification(notification: DeviceNotification): void {
+    this.#pendingNotification = notification;
+    if (this.#notificationTimer !== undefined) return;
+    const wait = this.#notificationWrittenAt + NOTIFICATION_WRITE_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.#writeNotification();
+      return;
+    }
+    this.#notificationTimer = setTimeout(() => {
+      this.#notificationTimer = undefined;
+      this.#writeNotification();
+    }, wait);
+  }
+
+  /** The session's storage was deleted: the relay is read again, and a notification still to be written is dropped. */
+  forget(): void {
+    clearTimeout(this.#notificationTimer);
+    this.#notificationTimer = undefined;
+    this.#pendingNotification = undefined;
+    this.#relay = undefined;
+  }
+
+  #writeNotification(): void {
+    const notification = this.#pendingNotification;
+    if (notification === undefined) return;
+    this.#pendingNotification = undefined;
+    this.#notificationWrittenAt = Date.now();
+    this.#ensureRow();
+    this.sql.run("UPDATE device_link SET last_notification = ? WHERE id = 1", JSON.stringify(notification));
+  }
+
+  #readState(): DeviceLinkState {
+    const row = this.#row();
+    if (!row) return { ...INITIAL_LINK_STATE };
+    return {
+      relay: row.relay,
+      relayOpenedAt: row.relay_opened_at,
+      handshake: parseColumn(row.handshake, Handshake),
+      listError: row.list_error,
+      refreshAt: row.refresh_at,
+      lastNotification: parseColumn(row.last_notification, DeviceNotification),
+    };
   }
 
   toolList(): DeviceToolList | null {

@@ -15,7 +15,7 @@ export type ExecuteCommand = Omit<ExecuteRequest, "session_id"> & { tool_name: s
 
 export type SessionErrorCode = Extract<
   ErrorCode,
-  "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request" | "session_limit_reached"
+  "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request" | "session_limit_reached" | "payload_too_large"
 >;
 
 /** `details` are plain JSON data, shown to the caller as the API error's details. */

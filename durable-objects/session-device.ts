@@ -5,11 +5,14 @@
  * close and error) and the frames that arrive over HTTP; the peer's pending calls live as long as the object.
  *
  * The relay is accepted with the hibernation API: its frames arrive in the object's `webSocketMessage`, the
- * same frames sent over HTTP in its `handleDeviceFrame`.
+ * same frames sent over HTTP in its `handleDeviceFrame`. A relay frame costs little unless it is taken: its
+ * relay is checked against one stored column, its size before it is read, and a dropped frame writes
+ * nothing to storage and is logged through the session's {@link FrameDropLog} (a summary per interval).
  */
 import type { DeviceView } from "../src/contract/session";
-import type { FrameReceipt } from "../src/contract/device-frames";
-import { type FrameParse, parseFrameText } from "../src/tools/device/frames";
+import type { DeviceMessage, FrameReceipt } from "../src/contract/device-frames";
+import { FrameDropLog } from "../src/tools/device/drop-log";
+import { FrameDrop, type FrameParse, parseRelayMessage } from "../src/tools/device/frames";
 import { DevicePeer, type InitializeInput } from "../src/tools/device/peer";
 import { RelayCloseCode, RelaySockets, relayAutoResponse } from "./device-relay";
 import type { SqlDeviceStore } from "./device-storage";
@@ -20,6 +23,7 @@ export class SessionDevice {
   readonly #store: SqlDeviceStore;
   readonly #relays: RelaySockets;
   #devicePeer: DevicePeer | undefined;
+  #drops: FrameDropLog | undefined;
 
   constructor(ctx: DurableObjectState, store: SqlDeviceStore) {
     this.#store = store;
@@ -44,32 +48,44 @@ export class SessionDevice {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** A relay message as a frame to receive; null (and logged) when it came on a relay since replaced. */
-  relayFrame(binding: BindingRow, ws: WebSocket, message: string | ArrayBuffer): FrameParse | null {
+  /** The message a relay frame carries; null when the frame was dropped (refused, or on a replaced relay). */
+  relayMessage(binding: BindingRow, ws: WebSocket, message: string | ArrayBuffer): DeviceMessage | null {
     const relay = this.#relays.generationOf(ws);
-    if (relay === null || relay !== this.#store.state().relay) {
-      console.warn("device frame dropped: it came on a replaced relay", { session: binding.session_id });
+    if (relay === null || relay !== this.#store.relay()) {
+      this.#dropLog(binding).record(FrameDrop.replacedRelay, "it came on a replaced relay");
       return null;
     }
-    return typeof message === "string" ? parseFrameText(message) : { ok: false, reason: "binary frame: device frames are text" };
+    const parsed = parseRelayMessage(message);
+    if (parsed.ok) return parsed.message;
+    this.refuse(binding, parsed);
+    return null;
   }
 
-  /** Takes a parsed frame (from the relay or over HTTP); a dropped one is logged. */
-  receive(binding: BindingRow, parsed: FrameParse): FrameReceipt {
-    const receipt = parsed.ok ? this.peer(binding).receive(parsed.message) : { handled: false, result: parsed.reason };
-    if (!receipt.handled) console.warn("device frame dropped", { session: binding.session_id, reason: receipt.result });
-    return receipt;
+  /** Takes a message from the device (from the relay or over HTTP); a dropped one is logged. */
+  receive(binding: BindingRow, message: DeviceMessage): FrameReceipt {
+    const outcome = this.peer(binding).receive(message);
+    if (!outcome.handled) this.#dropLog(binding).record(outcome.drop, outcome.result);
+    return { handled: outcome.handled, result: outcome.result };
   }
 
-  /** The relay `ws` closed or failed: its calls fail and its tools become unavailable. */
+  /** Drops a frame that could not be taken (logged); the request its reply answered, when known, fails with why. */
+  refuse(binding: BindingRow, refused: Extract<FrameParse, { ok: false }>): FrameReceipt {
+    if (refused.replyTo !== undefined) this.peer(binding).refuseReply(refused.replyTo, refused.reason);
+    this.#dropLog(binding).record(refused.drop, refused.reason);
+    return { handled: false, result: refused.reason };
+  }
+
+  /** The relay `ws` closed or failed: its calls fail, its tools become unavailable, and its drops are summarised. */
   relayEnded(binding: BindingRow, ws: WebSocket, reason: string): void {
     const relay = this.#relays.generationOf(ws);
     if (relay !== null) this.peer(binding).relayClosed(relay, reason);
+    this.#drops?.flush();
   }
 
   /** Closes every relay because the session ended (or is not bound). */
   closeRelays(reason: string): void {
     this.#relays.closeAll(RelayCloseCode.sessionEnded, reason);
+    this.#drops?.flush();
   }
 
   /** When the vision token must be renewed (ms since the epoch), while a relay is open to renew it on. */
@@ -82,6 +98,11 @@ export class SessionDevice {
     const peer = this.peer(binding);
     const refreshAt = peer.refreshAt();
     if (refreshAt !== null && Date.now() >= refreshAt) await peer.initialize(initializeInput(binding));
+  }
+
+  #dropLog(binding: BindingRow): FrameDropLog {
+    this.#drops ??= new FrameDropLog(binding.session_id);
+    return this.#drops;
   }
 
   view(binding: BindingRow): DeviceView {

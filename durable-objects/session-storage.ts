@@ -104,6 +104,7 @@ export class SessionStorage {
   /** Deletes all of the session's storage (every table): back to no trace at all. */
   async deleteAll(): Promise<void> {
     this.#schema.dropped();
+    this.device.forget();
     await this.storage.deleteAll();
   }
 }

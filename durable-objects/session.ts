@@ -28,7 +28,9 @@ import { loadConfig } from "../src/config/load";
 import type { ServiceConfig } from "../src/config/schema";
 import type { Env } from "../src/env";
 import { ApiError } from "../src/errors";
-import { parseFrame } from "../src/tools/device/frames";
+import { MAX_DEVICE_FRAME_BYTES } from "../src/contract/limits";
+import { FrameDrop, oversizedReason, parseFrame } from "../src/tools/device/frames";
+import { utf8SizeOver } from "../src/util/text";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { coerceArguments } from "../src/tools/coerce";
 import { invalidArguments } from "../src/tools/result";
@@ -155,14 +157,24 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: this.#sourcesFor(binding).external.status() };
   }
 
-  /** A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): as if from the relay. */
+  /**
+   * A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): as if from the relay.
+   * One over the frame limit (as compact JSON) is refused `payload_too_large`, and fails the request it answers.
+   */
   async handleDeviceFrame(frame: unknown): Promise<SessionOutcome<FrameReceipt>> {
     const binding = this.#load();
     if (!binding) return notBound();
     const parsed = parseFrame(frame);
+    const over = utf8SizeOver(JSON.stringify(frame), MAX_DEVICE_FRAME_BYTES);
+    if (over !== null) {
+      const reason = oversizedReason(over);
+      const replyTo = parsed.ok && parsed.message.kind !== "notification" ? parsed.message.id : undefined;
+      this.#device.refuse(binding, { ok: false, drop: FrameDrop.oversized, reason, replyTo });
+      return failure("payload_too_large", `device ${reason}`);
+    }
     if (!parsed.ok) return failure("invalid_request", `invalid device frame: ${parsed.reason}`);
     await this.#recordUse(binding);
-    return { ok: true, value: this.#device.receive(binding, parsed) };
+    return { ok: true, value: this.#device.receive(binding, parsed.message) };
   }
 
   /**
@@ -183,10 +195,10 @@ export class SessionObject extends DurableObject<Env> {
       this.#device.closeRelays("session not bound");
       return;
     }
-    const parsed = this.#device.relayFrame(binding, ws, message);
-    if (parsed === null) return;
+    const received = this.#device.relayMessage(binding, ws, message);
+    if (received === null) return;
     await this.#recordUse(binding);
-    this.#device.receive(binding, parsed);
+    this.#device.receive(binding, received);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

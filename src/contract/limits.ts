@@ -1,7 +1,7 @@
 /**
  * @module contract/limits
- * Bounds every API and the configuration share: how long one tool call may be given, and how deep a request's
- * JSON may nest.
+ * Bounds every API and the configuration share: how long one tool call may be given, how deep a request's JSON
+ * may nest, and how much a device frame (and what the service keeps of it) may weigh.
  */
 import { z } from "@hono/zod-openapi";
 
@@ -19,3 +19,13 @@ export const CallTimeoutMs = z.number().int().min(MIN_CALL_TIMEOUT_MS).max(MAX_C
  * of whatever walks it (the Durable Object's RPC serialiser first).
  */
 export const MAX_JSON_DEPTH = 64;
+/**
+ * The largest device frame, in UTF-8 bytes, taken on the relay or by `POST .../messages` (there as compact JSON).
+ * The firmware pages `tools/list` at 8,000 bytes of JSON and answers at most 8,192: four times that leaves room
+ * for the gateway's envelope and escaping.
+ */
+export const MAX_DEVICE_FRAME_BYTES = 32 * 1024;
+/** The largest notification `params` (as JSON, UTF-8 bytes) a session records as its `last_notification`. */
+export const MAX_NOTIFICATION_PARAMS_BYTES = 4 * 1024;
+/** How much device text (an error message) the service quotes in what it stores, answers or logs. */
+export const MAX_QUOTED_DEVICE_TEXT_CHARS = 500;

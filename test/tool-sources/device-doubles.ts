@@ -8,6 +8,7 @@ import type { DeviceTool } from "../../src/contract/device-frames";
 import {
   type DeviceLink,
   type DeviceLinkState,
+  type DeviceNotification,
   type DeviceStore,
   type DeviceToolList,
   INITIAL_LINK_STATE,
@@ -36,6 +37,10 @@ export class MemoryDeviceStore implements DeviceStore {
 
   saveState(state: DeviceLinkState): void {
     this.#state = state;
+  }
+
+  saveNotification(notification: DeviceNotification): void {
+    this.#state = { ...this.#state, lastNotification: notification };
   }
 
   toolList(): DeviceToolList | null {

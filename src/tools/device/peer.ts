@@ -15,14 +15,20 @@
  * token) keeps the current list usable until the new one is complete.
  *
  * ## Calls
- * Pending calls live in memory only: a call holds its caller's request open, which keeps the object awake.
- * Each ends with the device's reply, its timeout, its caller's signal, or the relay closing — whichever comes
- * first; a late reply finds nothing waiting and is dropped.
+ * Pending calls live in memory only ({@link PendingCalls}); a late reply finds nothing waiting and is dropped.
+ * A reply too large to take (frames.ts) ends its call, or fails the handshake step it answers, when its id
+ * could be read.
+ *
+ * ## Notifications
+ * The latest is recorded (never answered) unless its `params` are over {@link MAX_NOTIFICATION_PARAMS_BYTES}:
+ * every view of the session carries it.
  */
 import packageJson from "../../../package.json";
-import { abortReason } from "../../util/abort";
-import { type DeviceMessage, DeviceTool, type FrameReceipt, ToolsListPage } from "../../contract/device-frames";
-import { encodeRequest } from "./frames";
+import { type DeviceMessage, DeviceTool, ToolsListPage } from "../../contract/device-frames";
+import { MAX_NOTIFICATION_PARAMS_BYTES, MAX_QUOTED_DEVICE_TEXT_CHARS } from "../../contract/limits";
+import { clip, utf8SizeOver } from "../../util/text";
+import { encodeRequest, FrameDrop } from "./frames";
+import { type CallOutcome, cancelled, PendingCalls } from "./pending-calls";
 import { type DeviceLink, type DeviceLinkState, type DeviceStore, HandshakeStep } from "./store";
 import { signVisionToken } from "./vision-token";
 
@@ -34,8 +40,6 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
 const MAX_LIST_PAGES = 64;
 /** Re-initialise this long before the vision token (valid one hour) expires. */
 const TOKEN_REFRESH_MARGIN_MS = 10 * 60_000;
-/** A cancelled call's reason when its signal gave none that says more. */
-const CANCELLED = "the call was cancelled";
 
 /** What the binding gives the device on `initialize`. */
 export interface InitializeInput {
@@ -45,24 +49,15 @@ export interface InitializeInput {
   secret: string | null;
 }
 
-/** How a `tools/call` ended. */
-export type CallOutcome =
-  | { kind: "reply"; message: Extract<DeviceMessage, { kind: "result" | "error" }> }
-  | { kind: "timeout"; afterMs: number }
-  | { kind: "unavailable"; reason: string }
-  | { kind: "cancelled"; reason: string };
+/** What became of a message from the device; a dropped one says why, as the drop summary counts it. */
+export type ReceiveOutcome = { handled: true; result: string } | { handled: false; result: string; drop: FrameDrop };
 
 /** The device's tools as they can be listed now. */
 export type DeviceListing =
   { status: "ok"; tools: DeviceTool[] } | { status: "incomplete" | "unavailable"; tools: []; error: string };
 
-interface PendingCall {
-  relay: number;
-  finish(outcome: CallOutcome): void;
-}
-
 export class DevicePeer {
-  readonly #pending = new Map<number, PendingCall>();
+  readonly #calls = new PendingCalls();
 
   constructor(
     private readonly sessionId: string,
@@ -72,7 +67,7 @@ export class DevicePeer {
 
   /** A new relay (generation `relay`) is open and has replaced any other: calls on the old one fail, the handshake starts. */
   async relayOpened(relay: number, init: InitializeInput): Promise<void> {
-    this.#failPending((call) => call.relay !== relay, "the device relay was replaced by a new one");
+    this.#calls.failOn((callRelay) => callRelay !== relay, "the device relay was replaced by a new one");
     this.store.saveState({
       ...this.store.state(),
       relay,
@@ -128,23 +123,25 @@ export class DevicePeer {
 
   /** The relay of generation `relay` closed: its calls fail at once and its tools become unavailable. */
   relayClosed(relay: number, reason: string): void {
-    this.#failPending((call) => call.relay === relay, reason);
+    this.#calls.failOn((callRelay) => callRelay === relay, reason);
     const state = this.store.state();
     if (state.relay !== relay) return;
     this.store.saveState({ ...state, handshake: null, refreshAt: null });
   }
 
   /** Takes one message from the device: a reply goes to its request, a notification is recorded (never answered). */
-  receive(message: DeviceMessage): FrameReceipt {
+  receive(message: DeviceMessage): ReceiveOutcome {
     if (message.kind === "notification") {
-      const state = this.store.state();
       const params = message.params ?? null;
-      this.store.saveState({ ...state, lastNotification: { method: message.method, params, received_at: Date.now() } });
+      const over = params === null ? null : utf8SizeOver(JSON.stringify(params), MAX_NOTIFICATION_PARAMS_BYTES);
+      if (over !== null) {
+        const result = `notification ${clip(message.method, 100)} not recorded: its params (${over}+ bytes) are over the ${MAX_NOTIFICATION_PARAMS_BYTES}-byte limit`;
+        return { handled: false, result, drop: FrameDrop.notificationTooLarge };
+      }
+      this.store.saveNotification({ method: message.method, params, received_at: Date.now() });
       return { handled: true, result: `notification ${message.method} recorded` };
     }
-    const pending = this.#pending.get(message.id);
-    if (pending) {
-      pending.finish({ kind: "reply", message });
+    if (this.#calls.finish(message.id, { kind: "reply", message })) {
       return { handled: true, result: `reply to tools/call ${message.id}` };
     }
     const state = this.store.state();
@@ -153,7 +150,25 @@ export class DevicePeer {
       this.#advanceHandshake(state, message);
       return { handled: true, result: `reply to ${step} ${message.id}` };
     }
-    return { handled: false, result: `no request is waiting for id ${message.id} (a reply after its timeout, or not ours)` };
+    return {
+      handled: false,
+      result: `no request is waiting for id ${message.id} (a reply after its timeout, or not ours)`,
+      drop: FrameDrop.unmatched,
+    };
+  }
+
+  /**
+   * The reply to `id` came in a frame the relay refused (`reason`): the call waiting for it ends, or the handshake
+   * step it answers fails. False when nothing was waiting for it.
+   */
+  refuseReply(id: number, reason: string): boolean {
+    if (this.#calls.finish(id, { kind: "refused", reason: `the device's reply to tools/call ${id} was refused: ${reason}` })) {
+      return true;
+    }
+    const state = this.store.state();
+    if (state.handshake?.rpcId !== id) return false;
+    this.#failHandshake(state, `the device's reply to ${state.handshake.step} was refused: ${reason}`);
+    return true;
   }
 
   /** The tools the device has listed on the open relay, or why there are none to offer. */
@@ -170,33 +185,24 @@ export class DevicePeer {
 
   /** Calls the device tool `name` with `args` (already of the schema's types) and waits for its reply. */
   call(name: string, args: Record<string, unknown>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallOutcome> {
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.resolve({ kind: "cancelled", reason: abortReason(signal, CANCELLED) });
+    if (options.signal?.aborted) return Promise.resolve(cancelled(options.signal));
     const unavailable = this.#unavailableReason();
     if (unavailable !== null) return Promise.resolve({ kind: "unavailable", reason: unavailable.reason });
     const relay = this.store.state().relay;
     const id = this.store.allocateId();
-    return new Promise<CallOutcome>((resolve) => {
-      const finish = (outcome: CallOutcome) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.#pending.delete(id);
-        resolve(outcome);
-      };
-      const onAbort = () => finish({ kind: "cancelled", reason: abortReason(signal, CANCELLED) });
-      const timer = setTimeout(() => finish({ kind: "timeout", afterMs: timeoutMs }), timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#pending.set(id, { relay, finish });
-      const sent = this.link.send(relay, encodeRequest(this.sessionId, id, "tools/call", { name, arguments: args }));
-      if (!sent) finish({ kind: "unavailable", reason: "the device relay is closed" });
-    });
+    return this.#calls.wait(id, relay, options, () =>
+      this.link.send(relay, encodeRequest(this.sessionId, id, "tools/call", { name, arguments: args })),
+    );
   }
 
   #advanceHandshake(state: DeviceLinkState, message: Extract<DeviceMessage, { kind: "result" | "error" }>): void {
     const handshake = state.handshake;
     if (handshake === null) return;
     if (message.kind === "error") {
-      this.#failHandshake(state, `the device refused ${handshake.step}: ${message.error.message}`);
+      this.#failHandshake(
+        state,
+        `the device refused ${handshake.step}: ${clip(message.error.message, MAX_QUOTED_DEVICE_TEXT_CHARS)}`,
+      );
       return;
     }
     if (handshake.step === HandshakeStep.initialize) {
@@ -271,11 +277,5 @@ export class DevicePeer {
     }
     const where = handshake.step === HandshakeStep.initialize ? "initialize" : `tools/list page ${handshake.pages}`;
     return { status: "incomplete", reason: `the device's tools are being listed (waiting for ${where})` };
-  }
-
-  #failPending(which: (call: PendingCall) => boolean, reason: string): void {
-    for (const call of [...this.#pending.values()]) {
-      if (which(call)) call.finish({ kind: "unavailable", reason });
-    }
   }
 }

@@ -4,6 +4,8 @@
  */
 import type { DeviceCallResult, DeviceRpcError } from "../../contract/device-frames";
 import type { ExecutionResult } from "../../contract/execution";
+import { MAX_QUOTED_DEVICE_TEXT_CHARS } from "../../contract/limits";
+import { clip } from "../../util/text";
 import { callHandler, executionError, reqLlm } from "../result";
 
 /** The device tool whose text goes to the gateway's photo handler instead of the LLM (as xiaozhi-server-go does). */
@@ -25,7 +27,11 @@ export function deviceCallResult(originalName: string, result: DeviceCallResult)
   return reqLlm(text);
 }
 
-/** The device's JSON-RPC error for a `tools/call`: its message as is, its `code` in the details when it sent one. */
+/** The device's JSON-RPC error for a `tools/call`: its message (clipped to {@link MAX_QUOTED_DEVICE_TEXT_CHARS}), its `code` in the details when it sent one. */
 export function deviceErrorResult(error: DeviceRpcError): ExecutionResult {
-  return executionError("tool_error", error.message, error.code === undefined ? undefined : { device_code: error.code });
+  return executionError(
+    "tool_error",
+    clip(error.message, MAX_QUOTED_DEVICE_TEXT_CHARS),
+    error.code === undefined ? undefined : { device_code: error.code },
+  );
 }

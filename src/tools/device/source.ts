@@ -59,6 +59,8 @@ export class DeviceToolSource implements ToolSource {
         return executionError("device_unavailable", outcome.reason);
       case "cancelled":
         return executionError("cancelled", outcome.reason);
+      case "refused":
+        return executionError("tool_error", outcome.reason);
     }
   }
 }

@@ -66,6 +66,11 @@ export interface DeviceStore {
   allocateId(): number;
   state(): DeviceLinkState;
   saveState(state: DeviceLinkState): void;
+  /**
+   * Records the latest notification: the state shows it at once; storage may take it later (a flood of
+   * notifications must not mean a write each).
+   */
+  saveNotification(notification: DeviceNotification): void;
   /** The last complete list; null before the first. */
   toolList(): DeviceToolList | null;
   saveToolList(list: DeviceToolList): void;
