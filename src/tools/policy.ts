@@ -38,7 +38,8 @@ export class ToolPolicy {
   }
 }
 
-class NameFilter {
+/** One allow and deny list over names (a server's over the names it gives its tools, a session's over listed names). */
+export class NameFilter {
   readonly #allow: RegExp[] | undefined;
   readonly #deny: RegExp[];
 

@@ -13,6 +13,7 @@ import {
   okBody,
   restBind,
   restExecute,
+  restListServers,
   restListTools,
   restRequest,
   restUnbind,
@@ -48,6 +49,9 @@ describe("a server's tool filter in the operator's config", () => {
     expect(filtered).not.toContain("get-env");
     expect(filtered.every((name) => name === "echo" || name.startsWith("get-"))).toBe(true);
     expect(indexBy(sources, "source").filtered?.tool_count).toBe(filtered.length);
+    // GET /servers counts the same tools as the listing.
+    const { servers } = okBody(await restListServers("server-filter"));
+    expect(indexBy(servers, "name").filtered?.tool_count).toBe(filtered.length);
     // The same tools from the unfiltered server are all there.
     expect(tools.some((t) => t.server === "open" && t.original_name === "get-env")).toBe(true);
   }, 20_000); // the first listing connects to both servers

@@ -8,6 +8,7 @@
 import type { McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ServerStatus } from "../../contract/servers";
 import { redactUrl } from "./redact";
+import { type FilterLists, NameFilter } from "../policy";
 import type { ServerSlot } from "./server-slot";
 
 /** Every server of `servers` with what its slot (enabled HTTP servers have one) knows of it. */
@@ -35,7 +36,8 @@ export function serverStatuses(servers: readonly McpServerConfig[], slots: reado
       transport: server.transport,
       transport_in_use: slot.connection.transportInUse,
       url: redactUrl(server.url),
-      tool_count: slot.catalog?.tools.length ?? null,
+      // Only the tools the operator's filter offers, as listings count them.
+      tool_count: slot.catalog ? offered(slot.catalog.tools, server.tools).length : null,
       tools_fetched_at: slot.catalog ? new Date(slot.catalog.fetchedAt) : null,
       last_error: slot.connection.lastError,
       last_latency_ms: slot.connection.lastLatencyMs,
@@ -51,4 +53,11 @@ export function stdioMessage(server: StdioServerConfig): string {
     `run it behind a stdio-to-HTTP bridge (for example \`npx -y supergateway --stdio "${[server.command, ...server.args].join(" ")}"\` ` +
     `or mcp-proxy) and configure the bridge's URL as this server's "url"`
   );
+}
+
+/** The tools of a catalog the server's filter (if any) offers, by the names the server gives them. */
+function offered<T extends { name: string }>(tools: readonly T[], filter: FilterLists | undefined): readonly T[] {
+  if (!filter) return tools;
+  const names = new NameFilter(filter);
+  return tools.filter((tool) => names.allows(tool.name));
 }
