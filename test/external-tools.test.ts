@@ -42,6 +42,8 @@ describe("listing external tools", () => {
     expect(amap).toMatchObject({ kind: "external", status: "unsupported", tool_count: 0 });
     expect(amap?.error).toMatch(/cannot run on Cloudflare Workers/);
     expect(amap?.error).toMatch(/stdio-to-HTTP bridge/);
+    // The operator's arguments (which may carry keys) are not shown to tenants.
+    expect(amap?.error).not.toContain("@amap/amap-maps-mcp-server");
   });
 
   it("resolves name collisions between servers deterministically, losing no tool", async () => {

@@ -48,9 +48,10 @@ export function serverStatuses(servers: readonly McpServerConfig[], slots: reado
 
 /** Why a stdio entry is not used, and what to do instead. */
 export function stdioMessage(server: StdioServerConfig): string {
+  // Tenants read this: the command's arguments (which may carry keys) stay in the operator's configuration.
   return (
     `stdio server "${server.name}" (command "${server.command}") cannot run on Cloudflare Workers, which cannot start processes: ` +
-    `run it behind a stdio-to-HTTP bridge (for example \`npx -y supergateway --stdio "${[server.command, ...server.args].join(" ")}"\` ` +
+    `run it behind a stdio-to-HTTP bridge (for example \`npx -y supergateway --stdio "<its command line>"\` ` +
     `or mcp-proxy) and configure the bridge's URL as this server's "url"`
   );
 }
