@@ -69,6 +69,17 @@ export class RelaySockets implements DeviceLink {
   }
 }
 
+/** Close codes a peer may report but no endpoint may send (RFC 6455 7.4.1): answered as a normal closure. */
+const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
+
+/**
+ * Answers the Close frame a peer sent on `ws` with one of its own, completing the closing handshake: with the
+ * Hibernation API the runtime does not, and the gateway's socket would hang in CLOSING until its own timeout.
+ */
+export function answerClose(ws: WebSocket, code: number, reason: string): void {
+  close(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
+}
+
 /** Closes `ws` unless it is already closing. */
 function close(ws: WebSocket, code: number, reason: string): void {
   try {

@@ -35,6 +35,7 @@ import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { coerceArguments } from "../src/tools/coerce";
 import { invalidArguments } from "../src/tools/result";
 import { argumentIssues } from "../src/tools/validate-args";
+import { answerClose } from "./device-relay";
 import { expiresAt, nextAlarmAt } from "./session-alarm";
 import {
   type BindCommand,
@@ -202,6 +203,7 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    answerClose(ws, code, reason);
     this.#relayEnded(ws, `the device relay closed (code ${code}${reason ? `: ${reason}` : ""})`);
   }
 

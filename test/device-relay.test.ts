@@ -148,6 +148,21 @@ describe("replacing and closing the relay", () => {
     expect(again.volume).toBe(6);
   });
 
+  it("a relay the gateway closes is closed back at once with its code, and the device's tools become unavailable", async () => {
+    await restBind("close-3");
+    const relay = await openRelay("close-3", new DeviceSimulator());
+    await untilDeviceReady("close-3");
+    relay.ws.close(1000, "device left");
+    // The service answers the Close frame: the gateway's socket does not wait in CLOSING for its own timeout.
+    const closed = await Promise.race([
+      relay.closed,
+      new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), 3_000)),
+    ]);
+    expect(closed).toMatchObject({ code: 1000 });
+    const listing = await untilDeviceListing("close-3", "unavailable");
+    expect(listing.report?.error).toMatch(/no device relay is open/);
+  });
+
   it("unbinding closes the relay (4001) and fails a pending call at once", async () => {
     await restBind("close-2");
     const device = new DeviceSimulator();
