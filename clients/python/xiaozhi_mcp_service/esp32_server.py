@@ -1,15 +1,14 @@
 """Adapter for xiaozhi-esp32-server (xinnan-tech): the service behind its unified tool handler.
 
-- :func:`to_action_response` maps an :class:`ExecutionResult` to the gateway's ``ActionResponse``
-  (``plugins_func.register``): ``req_llm`` → ``Action.REQLLM`` (result = the text), ``response`` →
-  ``Action.RESPONSE``, ``none`` → ``Action.NONE``, ``error`` → ``Action.ERROR`` (spoken, as the gateway's own
-  executors do) or, with ``errors_to_llm``, ``Action.REQLLM`` with the failure for the LLM to explain, and
-  ``call_handler`` → the handler registered under its ``func_name`` (:data:`DEFAULT_HANDLERS` map the
-  service's ``mcp_handler_*`` names to the gateway's plugins).
-- :class:`ServiceToolExecutor` has the gateway's ``ToolExecutor`` shape (``execute``/``get_tools``/
-  ``has_tool``) and serves the session's tools from the service; register it in ``UnifiedToolHandler``.
+- :class:`ServiceToolExecutor` (in :mod:`.esp32_executor`, importable from here) has the gateway's
+  ``ToolExecutor`` shape (``execute``/``get_tools``/``has_tool``) and serves the session's tools from the
+  service; register it in ``UnifiedToolHandler``.
 - :class:`ServiceConnection` is the per-device-connection glue: bind on hello, the relay, the tool cache,
   unbind on disconnect.
+- :func:`client_from_config` and :func:`connection_for` build them from the gateway's config and connection.
+- :func:`to_action_response`, :data:`DEFAULT_HANDLERS`, :data:`Handler` and :func:`gateway_action_types`, the
+  mapping of a service answer to the gateway's ``ActionResponse``, live in :mod:`.esp32_actions` and are
+  importable from here.
 
 The gateway's modules are imported lazily (and can be injected), so this module imports without the gateway.
 """
@@ -17,250 +16,28 @@ The gateway's modules are imported lazily (and can be injected), so this module 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
-import logging
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .client import ServiceClient
 from .errors import ServiceError
+from .esp32_actions import DEFAULT_HANDLERS, Handler, gateway_action_types, logger, to_action_response
+from .esp32_executor import GatewayFallback, ServiceToolExecutor
 from .options import ClientOptions
 from .relay import DeviceRelay
-from .types import ExecutionResult, Tool
 
-logger = logging.getLogger("xiaozhi_mcp_service.esp32_server")
-
-#: ``handler(conn, args, action_types) -> ActionResponse`` (sync or async).
-Handler = Callable[[Any, Any, Tuple[Any, Any]], Any]
-
-
-def gateway_action_types() -> Tuple[Any, Any]:
-    """``(Action, ActionResponse)`` from the gateway (``plugins_func.register``)."""
-    from plugins_func.register import Action, ActionResponse  # type: ignore[import-not-found]
-
-    return Action, ActionResponse
-
-
-def _plugin(name: str) -> Any:
-    from plugins_func.register import all_function_registry  # type: ignore[import-not-found]
-
-    item = all_function_registry.get(name)
-    if item is None:
-        raise LookupError(f"plugin {name} is not loaded")
-    return item.func
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def _exit(conn: Any, args: Any, _types: Tuple[Any, Any]) -> Any:
-    return await _maybe_await(_plugin("handle_exit_intent")(conn, say_goodbye=args if isinstance(args, str) else None))
-
-
-async def _play_music(conn: Any, args: Any, _types: Tuple[Any, Any]) -> Any:
-    song = args if isinstance(args, str) and args else "random"
-    return await _maybe_await(_plugin("play_music")(conn, song_name=song))
-
-
-async def _change_role(conn: Any, args: Any, types: Tuple[Any, Any]) -> Any:
-    action, response = types
-    role = args.get("role", "") if isinstance(args, dict) else str(args)
-    prompt = args.get("prompt") if isinstance(args, dict) else None
-    if not prompt:
-        return response(action=action.RESPONSE, result="切换角色失败", response="不支持的角色")
-    conn.change_system_prompt(prompt)
-    return response(action=action.RESPONSE, result="切换角色已处理", response=f"切换角色成功,我是{role}")
-
-
-async def _change_voice(conn: Any, args: Any, types: Tuple[Any, Any]) -> Any:
-    action, response = types
-    tts = getattr(conn, "tts", None)
-    if tts is None or not hasattr(tts, "voice") or not isinstance(args, str):
-        return response(action=action.RESPONSE, result="切换音色失败", response="当前语音合成不支持切换音色")
-    tts.voice = args
-    return response(action=action.RESPONSE, result="切换音色已处理", response=f"已切换音色: {args}")
-
-
-async def _take_photo(_conn: Any, args: Any, types: Tuple[Any, Any]) -> Any:
-    # args: the vision endpoint's answer. The gateway's /mcp/vision/explain answers
-    # {"success": true, "action": "RESPONSE", "response": "<text>"}: speak it without a second LLM pass,
-    # as the gateway's own device executor does.
-    action, response = types
-    parsed: Any = None
-    if isinstance(args, str):
-        try:
-            parsed = json.loads(args)
-        except ValueError:
-            parsed = None
-    elif isinstance(args, dict):
-        parsed = args
-    if isinstance(parsed, dict) and isinstance(parsed.get("action"), str) and parsed["action"] in action.__members__:
-        return response(action=action[parsed["action"]], response=parsed.get("response", ""))
-    if isinstance(parsed, dict) and parsed.get("success") is False:
-        return response(action=action.RESPONSE, response=str(parsed.get("message") or "拍照识别失败"))
-    text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-    return response(action=action.REQLLM, result=text)
-
-
-#: The service's ``call_handler`` names → the gateway's way of doing it.
-DEFAULT_HANDLERS: Dict[str, Handler] = {
-    "mcp_handler_exit": _exit,
-    "mcp_handler_play_music": _play_music,
-    "mcp_handler_change_role": _change_role,
-    "mcp_handler_change_voice": _change_voice,
-    "mcp_handler_take_photo": _take_photo,
-}
-
-
-async def to_action_response(
-    result: ExecutionResult,
-    *,
-    conn: Any = None,
-    handlers: Optional[Dict[str, Handler]] = None,
-    errors_to_llm: bool = False,
-    action_types: Optional[Tuple[Any, Any]] = None,
-) -> Any:
-    """The gateway's ``ActionResponse`` for a service answer (see the module doc for the mapping).
-
-    A fallback result holding the gateway's own answer (``result.native``) is returned as it is.
-    ``handlers`` extends/overrides :data:`DEFAULT_HANDLERS`; an unknown handler is ``Action.NOTFOUND``.
-    """
-    if result.native is not None:
-        return result.native
-    types = action_types or gateway_action_types()
-    action, response = types
-    kind = result.action
-    if kind == "req_llm":
-        return response(action=action.REQLLM, result=result.text())
-    if kind == "response":
-        return response(action=action.RESPONSE, response=result.response or "")
-    if kind == "none":
-        return response(action=action.NONE, result=result.text() or None)
-    if kind == "call_handler":
-        name = result.handler_name or ""
-        handler = {**DEFAULT_HANDLERS, **(handlers or {})}.get(name)
-        if handler is None:
-            return response(action=action.NOTFOUND, response=f"没有处理函数 {name}")
-        try:
-            return await _maybe_await(handler(conn, result.handler_args, types))
-        except Exception as exc:  # noqa: BLE001 — a handler's failure is the turn's error, not a crash
-            logger.error("handler %s failed: %s", name, exc)
-            return response(action=action.ERROR, response=str(exc))
-    message = result.error.message if result.error else "工具调用失败"
-    if errors_to_llm:
-        code = result.error.code if result.error else "error"
-        return response(action=action.REQLLM, result=f"工具调用失败({code}): {message}")
-    return response(action=action.ERROR, response=message)
-
-
-@dataclass
-class _Definition:
-    """Stand-in for the gateway's ``ToolDefinition`` when it cannot be imported (tests, other gateways)."""
-
-    name: str
-    description: Dict[str, Any]
-    tool_type: Any
-    parameters: Optional[Dict[str, Any]] = None
-
-
-def _gateway_definition() -> Tuple[Any, Any]:
-    try:
-        from core.providers.tools.base import ToolDefinition, ToolType  # type: ignore[import-not-found]
-
-        return ToolDefinition, ToolType.SERVER_MCP
-    except ImportError:
-        return _Definition, "server_mcp"
-
-
-#: ``fallback(conn, tool_name, arguments) -> ActionResponse``: e.g. the gateway's ServerMCPExecutor.execute.
-GatewayFallback = Callable[[Any, str, Dict[str, Any]], Awaitable[Any]]
-
-
-class ServiceToolExecutor:
-    """The session's service tools, in the shape of the gateway's ``ToolExecutor``.
-
-    ``get_tools`` is synchronous in the gateway, so the tools are cached: :meth:`refresh` reads them from the
-    service (on bind, when the device's tools arrive) and calls ``on_tools_changed`` (the gateway's
-    ``tool_manager.refresh_tools``). Register it in place of the ``SERVER_MCP`` executor: its definitions
-    carry that tool type, so the gateway's ToolManager routes their calls here.
-    """
-
-    def __init__(
-        self,
-        client: ServiceClient,
-        session_id: str,
-        device_id: str,
-        *,
-        conn: Any = None,
-        handlers: Optional[Dict[str, Handler]] = None,
-        hide: Iterable[str] = (),
-        errors_to_llm: bool = False,
-        fallback: Optional[GatewayFallback] = None,
-        on_tools_changed: Optional[Callable[[], Any]] = None,
-        action_types: Optional[Tuple[Any, Any]] = None,
-        timeout_ms: Optional[int] = None,
-    ) -> None:
-        self.client = client
-        self.session_id = session_id
-        self.device_id = device_id
-        self.conn = conn
-        self.handlers = handlers
-        self.hide = set(hide)
-        self.errors_to_llm = errors_to_llm
-        self.fallback = fallback
-        self.on_tools_changed = on_tools_changed
-        self.action_types = action_types
-        self.timeout_ms = timeout_ms
-        self.tools: Dict[str, Tool] = {}
-        self.device_status = "unavailable"
-        self._definition, self.tool_type = _gateway_definition()
-
-    async def refresh(self) -> Dict[str, Tool]:
-        """Re-reads the session's tools from the service. On failure the previous list stays."""
-        try:
-            listing = await self.client.get_tools(self.session_id)
-        except ServiceError as err:
-            logger.warning("tools not refreshed (%s, request %s)", err.code, err.request_id)
-            return self.tools
-        self.tools = {t.name: t for t in listing.tools if t.name not in self.hide}
-        device = listing.source("device")
-        self.device_status = device.status if device else "unavailable"
-        if self.on_tools_changed is not None:
-            self.on_tools_changed()
-        return self.tools
-
-    def get_tools(self) -> Dict[str, Any]:
-        return {
-            name: self._definition(name=name, description=tool.openai_function(), tool_type=self.tool_type)
-            for name, tool in self.tools.items()
-        }
-
-    def has_tool(self, tool_name: str) -> bool:
-        return tool_name in self.tools
-
-    async def execute(self, conn: Any, tool_name: str, arguments: Dict[str, Any]) -> Any:
-        conn = conn if conn is not None else self.conn
-        hook = None
-        if self.fallback is not None:
-            fallback = self.fallback
-
-            async def hook(name: str, args: Dict[str, Any], _sid: str, _err: Optional[Exception]) -> Any:
-                return await fallback(conn, name, args)
-
-        types = self.action_types or gateway_action_types()
-        try:
-            result = await self.client.execute_tool(
-                tool_name, arguments, self.session_id, timeout_ms=self.timeout_ms, fallback_hook=hook
-            )
-        except ServiceError as err:
-            logger.error("%s failed (%s, request %s)", tool_name, err.code, err.request_id)
-            action, response = types
-            return response(action=action.ERROR, response=f"工具调用失败({err.code})")
-        return await to_action_response(
-            result, conn=conn, handlers=self.handlers, errors_to_llm=self.errors_to_llm, action_types=types
-        )
+__all__ = [
+    "DEFAULT_HANDLERS",
+    "GatewayFallback",
+    "Handler",
+    "ServiceConnection",
+    "ServiceToolExecutor",
+    "client_from_config",
+    "connection_for",
+    "gateway_action_types",
+    "logger",
+    "to_action_response",
+]
 
 
 class ServiceConnection:
