@@ -38,7 +38,7 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     message: 'device_id "11:22:33:44:55:66" is not the device bound to this session',
   },
   payload_too_large: {
-    when: "the body is over `limits.max_body_bytes` (64 KiB by default)",
+    when: "the body is over `limits.max_body_bytes` (64 KiB by default), or a device frame sent to `.../messages` is over 32 KiB",
     message: "request body exceeds 65536 bytes",
     details: { limit_bytes: 65536 },
   },
