@@ -13,6 +13,7 @@ import packageJson from "../package.json";
 import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
 import { registerRestRoutes } from "./api/rest/routes";
+import { requestId } from "./api/request-id";
 import { HealthResponse } from "./api/rest/schemas";
 import { connectApp } from "./api/rpc/connect-adapter";
 import { toConnectError } from "./api/rpc/connect-errors";
@@ -83,6 +84,7 @@ const healthRoute = createRoute({
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("*", requestId());
 
   app.openapi(healthRoute, (c) => {
     const loaded = loadConfig(c.env);
@@ -108,12 +110,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   answerWrongMethods(app);
   app.notFound((c) => new ApiError("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`).toResponse());
-  app.onError((err) => {
+  app.onError((err, c) => {
     if (err instanceof ApiError) return err.toResponse();
     if (err instanceof HTTPException && err.status < 500) {
       return new ApiError("invalid_request", err.message).toResponse();
     }
-    console.error("unhandled error", err);
+    console.error("unhandled error", { request_id: c.var.requestId, error: err });
     return new ApiError("internal", "internal error").toResponse();
   });
   return app;

@@ -22,6 +22,8 @@ export interface Env extends __BaseEnv_Env {
 export interface AppEnv {
   Bindings: Env;
   Variables: {
+    /** The request's id (the caller's `X-Request-Id`, or a new one), answered in `X-Request-Id`. */
+    requestId: string;
     /** The tenant the request's API key belongs to (set by the auth middleware). */
     tenant: string;
     /** The validated service config (set by the config middleware). */
