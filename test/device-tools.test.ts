@@ -67,7 +67,7 @@ describe("the default device tools", () => {
 
     const calls = device.requests("tools/call");
     expect(calls.map((c) => (c.params as { name: string }).name)).toContain("self.camera.take_photo");
-  });
+  }, 15_000); // the first relay of the file pays for the handshake and the first listing of every server
 });
 
 describe("device errors", () => {

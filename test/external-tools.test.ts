@@ -33,7 +33,7 @@ describe("listing external tools", () => {
       description: "Echoes back the input string",
       input_schema: { type: "object", properties: { message: { type: "string" } }, required: ["message"] },
     });
-  });
+  }, 20_000); // the first listing connects to every configured server, which a loaded machine makes slow
 
   it("reports a stdio server as unsupported, saying how to bridge it to HTTP", async () => {
     await restBind("list-stdio");
