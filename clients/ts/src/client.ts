@@ -32,19 +32,6 @@ import type {
   UnbindResponse,
 } from "./types.ts";
 
-export { DEFAULTS } from "./options.ts";
-export type {
-  BindOptions,
-  ClientOptions,
-  ExecuteOptions,
-  FallbackHook,
-  GatewayResult,
-  GatewayTools,
-  LogLevel,
-  Logger,
-  Via,
-} from "./options.ts";
-
 export const API_PREFIX = "/api/v1/mcp";
 
 export class ServiceClient {

@@ -2,7 +2,8 @@
  * The TypeScript client of the XiaoZhi MCP tool service, for gateways written in TypeScript (and the demo's
  * reference gateway). See clients/ts/README.md.
  */
-export { ServiceClient, DEFAULTS, API_PREFIX } from "./client.ts";
+export { ServiceClient, API_PREFIX } from "./client.ts";
+export { DEFAULTS } from "./options.ts";
 export type {
   BindOptions,
   ClientOptions,
@@ -13,7 +14,7 @@ export type {
   LogLevel,
   Logger,
   Via,
-} from "./client.ts";
+} from "./options.ts";
 export { ServiceError, ClientCode } from "./errors.ts";
 export { CircuitBreaker, type BreakerState } from "./breaker.ts";
 export { DeviceRelay, isMcpFrame, type RelayOptions } from "./relay.ts";
