@@ -1,13 +1,13 @@
 /**
  * @module test/rate-limit-switch.test
- * The rate-limit middleware's switch and failure handling, with a stand-in limiter (the real binding is
- * exercised in test/limits/rate-limit.test.ts): `RATE_LIMITS` overrides `limits.rate_limit.enabled`, an
- * unknown value is `config_invalid`, and a limiter that fails lets the request through.
+ * The rate limit's switch and failure handling, with a stand-in limiter (the real binding is exercised in
+ * test/limits/rate-limit.test.ts): `RATE_LIMITS` overrides `limits.rate_limit.enabled` when the config is loaded,
+ * an unknown value is `config_invalid`, and a limiter that fails lets the request through.
  */
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { rateLimit } from "../src/api/rate-limit";
-import { ServiceConfig } from "../src/config/schema";
+import { loadConfig } from "../src/config/load";
 import type { AppEnv, Env } from "../src/env";
 import { ApiError } from "../src/errors";
 
@@ -26,10 +26,12 @@ function refusingLimiter(fails = false) {
 
 async function request(vars: Partial<Env>, enabled: boolean, limiter = refusingLimiter()) {
   const app = new Hono<AppEnv>();
-  const config = ServiceConfig.parse({ limits: { rate_limit: { enabled, period_seconds: 10 } } });
+  // The config as the Worker loads it: the checked-in file's part that matters here, with the vars applied.
+  const loaded = loadConfig(vars, { limits: { rate_limit: { enabled, period_seconds: 10 } } });
   app.use(async (c, next) => {
+    if (!loaded.ok) throw new ApiError("config_invalid", loaded.message, loaded.details);
     c.set("tenant", "t");
-    c.set("config", config);
+    c.set("config", loaded.config);
     await next();
   });
   app.use(rateLimit());

@@ -6,36 +6,20 @@
  * both with `Retry-After`: the binding does not say when its window ends, so that is one whole period
  * (`limits.rate_limit.period_seconds`), the longest the caller can have to wait.
  *
- * On or off: the `RATE_LIMITS` var (`on`/`off`) when set, else `limits.rate_limit.enabled`. A limiter that fails
+ * On or off: `limits.rate_limit.enabled`, which the `RATE_LIMITS` var overrides (config/load). A limiter that fails
  * lets the request through (logged): an outage of the counter does not take the API down with it.
  */
 import type { MiddlewareHandler } from "hono";
-import type { LimitsConfig } from "../config/schema";
-import type { AppEnv, Env } from "../env";
+import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
 /** Rejects a tenant's request once it is over its rate limit. Needs `tenant` and `config` on the context. */
 export const rateLimit = (): MiddlewareHandler<AppEnv> =>
   async function rateLimit(c, next) {
     const { rate_limit } = c.var.config.limits;
-    if (rateLimitOn(c.env, rate_limit)) await admit(c.env.TENANT_RATE_LIMITER, c.var.tenant, rate_limit.period_seconds);
+    if (rate_limit.enabled) await admit(c.env.TENANT_RATE_LIMITER, c.var.tenant, rate_limit.period_seconds);
     await next();
   };
-
-function rateLimitOn(env: Env, settings: LimitsConfig["rate_limit"]): boolean {
-  switch (env.RATE_LIMITS) {
-    case undefined:
-      return settings.enabled;
-    case "on":
-      return true;
-    case "off":
-      return false;
-    default:
-      throw new ApiError("config_invalid", `RATE_LIMITS must be "on" or "off", got "${env.RATE_LIMITS}"`, [
-        { field: "RATE_LIMITS", rule: "enum", message: 'expected "on" or "off"' },
-      ]);
-  }
-}
 
 async function admit(limiter: RateLimit, tenant: string, periodSeconds: number): Promise<void> {
   let outcome: RateLimitOutcome;

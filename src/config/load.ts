@@ -8,6 +8,7 @@
  *
  * Vars applied, in order:
  * - `SESSION_IDLE_TTL_SECONDS` overrides `session.idle_ttl_seconds`;
+ * - `RATE_LIMITS` (`on`/`off`) overrides `limits.rate_limit.enabled`;
  * - `MCP_SERVERS` (JSON `{"mcpServers": {...}}`) replaces the checked-in `mcpServers`;
  * - `${NAME}` / `${NAME:default}` in the server entries are filled from any var or secret (see config/substitute).
  */
@@ -23,11 +24,12 @@ import { isJsonObject, substituteServerVars, type VarSource } from "./substitute
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; message: string; details: unknown };
 
 /** The vars config loading reads (the Worker's env has them): the named ones, and any other for substitution. */
-export type ConfigEnv = { SESSION_IDLE_TTL_SECONDS?: string; MCP_SERVERS?: string } & VarSource;
+export type ConfigEnv = { SESSION_IDLE_TTL_SECONDS?: string; RATE_LIMITS?: string; MCP_SERVERS?: string } & VarSource;
 
 interface CachedConfig {
   raw: unknown;
   idleTtl: string | undefined;
+  rateLimits: string | undefined;
   mcpServers: string | undefined;
   /** The vars `${NAME}` substitution read, with the values it saw. */
   vars: Array<[string, unknown]>;
@@ -42,6 +44,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
     cache !== undefined &&
     cache.raw === raw &&
     cache.idleTtl === env.SESSION_IDLE_TTL_SECONDS &&
+    cache.rateLimits === env.RATE_LIMITS &&
     cache.mcpServers === env.MCP_SERVERS &&
     cache.vars.every(([name, value]) => env[name] === value)
   ) {
@@ -51,6 +54,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
   cache = {
     raw,
     idleTtl: env.SESSION_IDLE_TTL_SECONDS,
+    rateLimits: env.RATE_LIMITS,
     mcpServers: env.MCP_SERVERS,
     vars: varsRead.map((name) => [name, env[name]]),
     result,
@@ -71,7 +75,9 @@ function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; vars
   const base = isJsonObject(raw) ? raw : {};
   const withTtl = applyIdleTtl(env, base);
   if (!withTtl.ok) return { result: invalid(withTtl.issues), varsRead: [] };
-  const withServers = applyMcpServersVar(env, withTtl.raw);
+  const withSwitch = applyRateLimitSwitch(env, withTtl.raw);
+  if (!withSwitch.ok) return { result: invalid(withSwitch.issues), varsRead: [] };
+  const withServers = applyMcpServersVar(env, withSwitch.raw);
   if (!withServers.ok) return { result: invalid(withServers.issues), varsRead: [] };
 
   let config = withServers.raw;
@@ -128,6 +134,21 @@ function applyIdleTtl(env: ConfigEnv, raw: Record<string, unknown>): Step {
   }
   const session = isJsonObject(raw.session) ? raw.session : {};
   return { ok: true, raw: { ...raw, session: { ...session, idle_ttl_seconds: ttl } } };
+}
+
+/** `RATE_LIMITS=on|off` turns the per-tenant rate limit on or off, whatever the config says. */
+function applyRateLimitSwitch(env: ConfigEnv, raw: Record<string, unknown>): Step {
+  const value = env.RATE_LIMITS;
+  if (value === undefined) return { ok: true, raw };
+  if (value !== "on" && value !== "off") {
+    return {
+      ok: false,
+      issues: [{ field: "RATE_LIMITS", rule: "enum", message: `RATE_LIMITS must be "on" or "off", got "${value}"` }],
+    };
+  }
+  const limits = isJsonObject(raw.limits) ? raw.limits : {};
+  const rateLimit = isJsonObject(limits.rate_limit) ? limits.rate_limit : {};
+  return { ok: true, raw: { ...raw, limits: { ...limits, rate_limit: { ...rateLimit, enabled: value === "on" } } } };
 }
 
 /** `MCP_SERVERS` replaces the checked-in server list; an empty value leaves it alone. */
