@@ -1,5 +1,5 @@
 /** The running service the suite talks to (test.sh sets these, or starts one), and a port nothing listens on. */
-import { createServer } from "node:net";
+import { freePort } from "../../../scripts/service.ts";
 
 export const SERVICE_URL = required("XIAOZHI_MCP_SERVICE_URL");
 export const SERVICE_KEY = required("XIAOZHI_MCP_SERVICE_KEY");
@@ -16,13 +16,6 @@ export function sessionId(name: string): string {
 }
 
 /** A loopback URL where nothing listens: the service "down". */
-export function closedUrl(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(`http://127.0.0.1:${port}`));
-    });
-  });
+export async function closedUrl(): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}`;
 }
