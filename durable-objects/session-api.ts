@@ -4,6 +4,7 @@
  * The values it answers with are the API contract's (src/contract). Expected failures come back as
  * `{ ok: false, error }` (exceptions lose their type across RPC); the Worker maps them to API errors.
  */
+import type { BatchRequest } from "../src/contract/batch";
 import type { ExecuteRequest } from "../src/contract/execution";
 import type { BindRequest, SessionView } from "../src/contract/session";
 import type { ErrorCode } from "../src/errors";
@@ -11,11 +12,21 @@ import type { ErrorCode } from "../src/errors";
 export type BindCommand = BindRequest & { tenant: string; sessionId: string };
 
 /** An execute request for one tool; `timeout_ms` absent: each source applies its own default. */
-export type ExecuteCommand = Omit<ExecuteRequest, "session_id"> & { tool_name: string };
+export type ExecuteCommand = Omit<ExecuteRequest, "session_id" | "mode"> & { tool_name: string };
+
+/** A batch of calls: each call's `timeout_ms` absent means its source's default. */
+export type BatchCommand = Omit<BatchRequest, "session_id">;
 
 export type SessionErrorCode = Extract<
   ErrorCode,
-  "session_not_found" | "tool_not_found" | "device_mismatch" | "invalid_request" | "session_limit_reached" | "payload_too_large"
+  | "session_not_found"
+  | "tool_not_found"
+  | "device_mismatch"
+  | "invalid_request"
+  | "session_limit_reached"
+  | "payload_too_large"
+  | "job_not_found"
+  | "job_limit_reached"
 >;
 
 /** `details` are plain JSON data, shown to the caller as the API error's details. */

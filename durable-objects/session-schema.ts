@@ -14,6 +14,8 @@
  * - `session_upstream`: one row per external server with a resumable (Streamable HTTP) upstream session:
  *   its id and protocol version, so a woken object carries on without `initialize` (codec in
  *   `upstream-session-storage.ts`).
+ * - `session_job`: one row per job (an async execute): status, latest progress and result as JSON, its moments
+ *   and the deadline by which an unfinished one must have ended (codec in `job-storage.ts`).
  *
  * ## Lifecycle
  * Nothing is written for a session until it is bound, so looking up an unknown session leaves no trace: reads
@@ -25,8 +27,8 @@ import { z } from "zod";
 import type { Sql } from "./sql";
 
 // Version 3 has every table; states written at version 2 lack either device_link or session_upstream. Version 4
-// adds session_binding.tool_filter.
-const CURRENT_SCHEMA_VERSION = 4;
+// adds session_binding.tool_filter; version 5 adds session_job.
+const CURRENT_SCHEMA_VERSION = 5;
 
 const TableRow = z.object({ name: z.string() });
 const CountRow = z.object({ n: z.number().int() });
@@ -106,6 +108,18 @@ export class SessionSchema {
       last_notification TEXT,
       tool_list TEXT,
       staged_tools TEXT NOT NULL DEFAULT '[]'
+    )`);
+    this.sql.run(`CREATE TABLE IF NOT EXISTS session_job (
+      job_id TEXT PRIMARY KEY,
+      tool_name TEXT NOT NULL,
+      source TEXT NOT NULL,
+      status TEXT NOT NULL,
+      progress TEXT,
+      result TEXT,
+      created_at INTEGER NOT NULL,
+      started_at INTEGER,
+      finished_at INTEGER,
+      deadline_at INTEGER NOT NULL
     )`);
     this.sql.run("INSERT OR REPLACE INTO session_meta (key, value) VALUES ('schema_version', ?)", String(CURRENT_SCHEMA_VERSION));
     this.#version = CURRENT_SCHEMA_VERSION;

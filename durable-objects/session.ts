@@ -2,7 +2,8 @@
  * @module durable-objects/session
  * One device session's Durable Object: its lifecycle (bind, describe, execute, unbind, expiry) and the entry
  * points the runtime calls, which it hands to its collaborators: the device side (session-device), the tool
- * sources (session-sources), the views (session-views) and the alarm's reasons (session-alarm).
+ * sources (session-sources), the views (session-views), the alarm's reasons (session-alarm), running a call or a
+ * batch (session-execution) and the jobs (session-jobs).
  *
  * ## Lifecycle
  * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
@@ -20,7 +21,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { FrameReceipt } from "../src/contract/device-frames";
+import type { BatchResults } from "../src/contract/batch";
 import type { ExecutionResult } from "../src/contract/execution";
+import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
 import type { ServerStatus } from "../src/contract/servers";
 import type { SessionView } from "../src/contract/session";
 import type { ToolList } from "../src/contract/tools";
@@ -32,12 +35,10 @@ import { MAX_DEVICE_FRAME_BYTES } from "../src/contract/limits";
 import { FrameDrop, oversizedReason, parseFrame } from "../src/tools/device/frames";
 import { utf8SizeOver } from "../src/util/text";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
-import { coerceArguments } from "../src/tools/coerce";
-import { invalidArguments } from "../src/tools/result";
-import { argumentIssues } from "../src/tools/validate-args";
 import { answerClose } from "./device-relay";
 import { expiresAt, nextAlarmAt } from "./session-alarm";
 import {
+  type BatchCommand,
   type BindCommand,
   type BindOutcome,
   type ExecuteCommand,
@@ -47,6 +48,8 @@ import {
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
+import { prepareCommand, runBatch } from "./session-execution";
+import { SessionJobs } from "./session-jobs";
 import { SessionSeat } from "./session-seat";
 import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
@@ -65,12 +68,18 @@ export class SessionObject extends DurableObject<Env> {
   readonly #storage: SessionStorage;
   readonly #device: SessionDevice;
   readonly #seat: SessionSeat;
+  readonly #jobs: SessionJobs;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#storage = new SessionStorage(ctx.storage);
     this.#device = new SessionDevice(ctx, this.#storage.device);
     this.#seat = new SessionSeat(ctx, env);
+    this.#jobs = new SessionJobs(
+      this.#storage.jobs,
+      (job) => this.#onJobChange(job),
+      (work) => ctx.waitUntil(work),
+    );
   }
 
   async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
@@ -132,23 +141,47 @@ export class SessionObject extends DurableObject<Env> {
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
     if (!binding) return notBound();
-    if (command.device_id !== undefined && command.device_id !== binding.device_id) {
-      return failure("device_mismatch", `device_id "${command.device_id}" is not the device bound to this session`);
-    }
-    const resolved = await this.#sourcesFor(binding).router.resolve(command.tool_name);
-    if (lifetime.aborted) return notBound();
-    if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
+    const call = await prepareCommand(this.#sourcesFor(binding).router, binding, command, lifetime);
+    if (!call.ok) return call;
     await this.#recordUse(binding);
-    const args = coerceArguments(resolved.tool.input_schema, command.arguments);
-    // Every source but one that checks its own (local tools) gets only arguments its tool's schema accepts.
-    const issues = resolved.source.checksArguments ? [] : argumentIssues(resolved.tool, args);
-    if (issues.length > 0) return { ok: true, value: invalidArguments(resolved.tool.name, issues) };
-    const result = await resolved.source.callTool(resolved.tool, args, {
-      session: sessionContext(binding),
-      signal: lifetime,
-      timeoutMs: command.timeout_ms,
-    });
+    const result = await call.value.run({ session: sessionContext(binding), signal: lifetime, timeoutMs: command.timeout_ms });
     return { ok: true, value: result };
+  }
+
+  /** Several calls in one request, a bounded number at once; each call's failure is its own result. */
+  async executeBatch(command: BatchCommand): Promise<SessionOutcome<BatchResults>> {
+    const lifetime = this.#lifetime.signal;
+    const binding = await this.#use();
+    if (!binding) return notBound();
+    const options = { session: sessionContext(binding), signal: lifetime };
+    const results = await runBatch(this.#sourcesFor(binding).router, command.calls, command.max_concurrency, options);
+    return { ok: true, value: { results } };
+  }
+
+  /** Starts `command` as a job and answers it at once (see session-jobs). */
+  async startJob(command: ExecuteCommand): Promise<SessionOutcome<JobView>> {
+    const lifetime = this.#lifetime.signal;
+    const binding = this.#load();
+    if (!binding) return notBound();
+    const call = await prepareCommand(this.#sourcesFor(binding).router, binding, command, lifetime);
+    if (!call.ok) return call;
+    await this.#recordUse(binding);
+    const options = { session: sessionContext(binding), signal: lifetime, timeoutMs: command.timeout_ms };
+    const job = this.#jobs.start(binding.session_id, call.value, options);
+    if (job.ok) await this.#armAlarm(binding);
+    return job;
+  }
+
+  /** The job `jobId` of this session as it stands. */
+  async job(jobId: string): Promise<SessionOutcome<JobView>> {
+    const binding = await this.#use();
+    return binding ? this.#jobs.get(binding.session_id, jobId) : notBound();
+  }
+
+  /** Cancels the job `jobId` of this session unless it has finished. */
+  async cancelJob(jobId: string): Promise<SessionOutcome<JobView>> {
+    const binding = await this.#use();
+    return binding ? this.#jobs.cancel(binding.session_id, jobId) : notBound();
   }
 
   /** Each configured external server as this session sees it: connection state, breaker, tool count. */
@@ -226,6 +259,7 @@ export class SessionObject extends DurableObject<Env> {
       return;
     }
     this.#sources?.external.closeIdle();
+    this.#jobs.sweep(binding.session_id);
     await this.#device.renewIfDue(binding);
     await this.#armAlarm(binding);
   }
@@ -248,8 +282,19 @@ export class SessionObject extends DurableObject<Env> {
       expiresAt: expiresAt(binding, this.#config()),
       refreshAt: this.#device.refreshAt(binding),
       idleCloseAt: this.#sources?.external.nextIdleCloseAt() ?? null,
+      jobsAt: this.#jobs.nextDueAt(),
     });
     await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * Every change of a job (started, progressed, finished): the one place a job's news leaves the object. A finished
+   * job moves the alarm, which deletes it after its retention.
+   */
+  #onJobChange(job: JobView): void {
+    if (!FINISHED_JOB_STATUSES.includes(job.status)) return;
+    const binding = this.#load();
+    if (binding) this.ctx.waitUntil(this.#armAlarm(binding));
   }
 
   #relayEnded(ws: WebSocket, reason: string): void {

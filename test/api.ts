@@ -8,9 +8,11 @@ import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { z } from "zod";
 import type {
+  BatchResponse,
   BindResponse,
   ErrorResponse,
   ExecutionResult,
+  Job,
   MessageResponse,
   ServersResponse,
   SessionView,
@@ -26,6 +28,8 @@ export type ToolsBody = z.infer<typeof ToolsResponse>;
 export type ExecutionBody = z.infer<typeof ExecutionResult>;
 export type ServersBody = z.infer<typeof ServersResponse>;
 export type MessageBody = z.infer<typeof MessageResponse>;
+export type BatchBody = z.infer<typeof BatchResponse>;
+export type JobBody = z.infer<typeof Job>;
 /**
  * An error answer, its `code` read as a string: one check then reads an API error's code and a failed
  * execution's (`ExecutionResult.error`) alike.
@@ -135,6 +139,38 @@ export function restExecute(
   if (options.timeoutMs !== undefined) body.timeout_ms = options.timeoutMs;
   if (options.deviceId !== undefined) body.device_id = options.deviceId;
   return restRequest(`/api/v1/mcp/tools/${tool}/execute`, { body, key: options.key });
+}
+
+/** `POST .../tools/batch` with `calls` (and `max_concurrency` when given). */
+export function restBatch(
+  sessionId: string,
+  calls: Array<Record<string, unknown>>,
+  options: CallerOptions & { maxConcurrency?: number } = {},
+): Promise<Reply<BatchBody>> {
+  const body: Record<string, unknown> = { session_id: sessionId, calls };
+  if (options.maxConcurrency !== undefined) body.max_concurrency = options.maxConcurrency;
+  return restRequest("/api/v1/mcp/tools/batch", { body, key: options.key });
+}
+
+/** `POST .../tools/{tool}/execute` with `"mode": "async"`: the job it started (202). */
+export function restStartJob(
+  sessionId: string,
+  tool: string,
+  args: Record<string, unknown> = {},
+  options: ExecuteOptions = {},
+): Promise<Reply<JobBody>> {
+  const body: Record<string, unknown> = { session_id: sessionId, arguments: args, mode: "async" };
+  if (options.timeoutMs !== undefined) body.timeout_ms = options.timeoutMs;
+  return restRequest(`/api/v1/mcp/tools/${tool}/execute`, { body, key: options.key });
+}
+
+/** `GET` (or with `method: "DELETE"`, cancel) `/api/v1/mcp/jobs/{jobId}?session_id=`. */
+export function restJob(
+  sessionId: string,
+  jobId: string,
+  options: CallerOptions & { method?: string } = {},
+): Promise<Reply<JobBody>> {
+  return restRequest(`/api/v1/mcp/jobs/${jobId}?session_id=${sessionId}`, { key: options.key, method: options.method });
 }
 
 /** `POST .../sessions/{id}/messages` with one device frame (a string is sent as it is). */

@@ -11,9 +11,16 @@ import { SessionId } from "./session";
 export const ToolAction = z.enum(["none", "response", "call_handler", "req_llm", "error"]);
 export type ToolAction = z.infer<typeof ToolAction>;
 
-/** Why an execution failed: what a gateway can branch on. */
+/** A tool's name as a request gives it. */
+export const ToolName = z.string().min(1).max(128);
+
+/**
+ * Why an execution failed: what a gateway can branch on. `tool_not_found` only comes in a batch's results (a
+ * single execute answers an unknown tool with the 404 of the same code and message).
+ */
 export const ExecutionErrorCode = z.enum([
   "invalid_arguments",
+  "tool_not_found",
   "tool_error",
   "upstream_timeout",
   "upstream_unavailable",
@@ -39,6 +46,9 @@ export const ExecutionResult = z.object({
 });
 export type ExecutionResult = z.infer<typeof ExecutionResult>;
 
+/** `sync` (the default) answers with the result; `async` answers at once with a job (see contract/jobs). */
+export const ExecuteMode = z.enum(["sync", "async"]);
+
 /** What an execute request carries besides the tool's name. */
 export const ExecuteRequest = z
   .object({
@@ -47,6 +57,9 @@ export const ExecuteRequest = z
     device_id: z.string().min(1).max(128).optional(),
     timeout_ms: CallTimeoutMs.optional().openapi({
       description: "How long to wait for the tool; the source's default (30 s) when absent",
+    }),
+    mode: ExecuteMode.optional().openapi({
+      description: "`async`: run as a job and answer 202 with its id at once (as `Prefer: respond-async` does)",
     }),
   })
   .strict();

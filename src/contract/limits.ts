@@ -1,7 +1,8 @@
 /**
  * @module contract/limits
  * Bounds every API and the configuration share: how long one tool call may be given, how deep a request's JSON
- * may nest, and how much a device frame (and what the service keeps of it) may weigh.
+ * may nest, how much a device frame (and what the service keeps of it) may weigh, how big a batch may be and how
+ * many jobs a session may run (and how long it keeps finished ones).
  */
 import { z } from "@hono/zod-openapi";
 
@@ -29,3 +30,14 @@ export const MAX_DEVICE_FRAME_BYTES = 32 * 1024;
 export const MAX_NOTIFICATION_PARAMS_BYTES = 4 * 1024;
 /** How much device text (an error message) the service quotes in what it stores, answers or logs. */
 export const MAX_QUOTED_DEVICE_TEXT_CHARS = 500;
+
+/** The most calls one batch (`POST /api/v1/mcp/tools/batch`, BatchExecuteTools) may hold. */
+export const MAX_BATCH_CALLS = 16;
+/** How many of a batch's calls run at once when it does not say (`max_concurrency`). */
+export const DEFAULT_BATCH_CONCURRENCY = 4;
+/** The most of a batch's calls that may run at once. */
+export const MAX_BATCH_CONCURRENCY = 8;
+/** The most jobs (async executes) one session may have pending or running at once. */
+export const MAX_RUNNING_JOBS_PER_SESSION = 4;
+/** How long a finished job stays readable before the session's alarm deletes it. */
+export const FINISHED_JOB_RETENTION_MS = 10 * 60_000;

@@ -4,6 +4,7 @@
  * listing, an execution result) is the API contract's: see contract/tools and contract/execution.
  */
 import type { ExecutionResult } from "../contract/execution";
+import type { JobProgress } from "../contract/jobs";
 import type { SourceListing, ToolDescriptor, ToolSourceKind } from "../contract/tools";
 
 /** The bound session a call runs for. */
@@ -23,6 +24,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The caller's timeout for this call; without it the source applies its own default. */
   timeoutMs?: number;
+  /**
+   * Told each progress the tool reports, when the caller follows it (a job). Only then does an external server
+   * get a `progressToken` to report against; the device protocol has no progress.
+   */
+  onProgress?: (progress: JobProgress) => void;
 }
 
 /** A place tools come from. The router and the APIs know sources only through this interface. */

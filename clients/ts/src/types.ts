@@ -10,6 +10,7 @@ export type ToolAction = "none" | "response" | "call_handler" | "req_llm" | "err
 /** Why an execution failed. */
 export type ExecutionErrorCode =
   | "invalid_arguments"
+  | "tool_not_found"
   | "tool_error"
   | "upstream_timeout"
   | "upstream_unavailable"
@@ -124,6 +125,8 @@ export interface ExecuteRequest {
   device_id?: string;
   /** 100 – 300000; the source's default (30 s) when absent. */
   timeout_ms?: number;
+  /** `async` runs the call as a job (the service answers 202); this client executes synchronously only. */
+  mode?: "sync" | "async";
 }
 
 /** What became of a device frame delivered over HTTP (the seed's HandleMessageResponse). */

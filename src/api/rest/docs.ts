@@ -54,6 +54,10 @@ export function registerDocs(app: OpenAPIHono<AppEnv>, version: string): void {
     tags: [
       { name: "sessions", description: "Bind a gateway's session to a device, read it, unbind it" },
       { name: "tools", description: "List and execute a session's tools; see the external servers behind them" },
+      {
+        name: "jobs",
+        description: 'Executes that run on as jobs (`"mode": "async"`): their progress and result, and cancelling them',
+      },
       { name: "device", description: "The device's own MCP tools, reached through a relay the gateway opens" },
       { name: "service", description: "Liveness and this document" },
     ],

@@ -29,6 +29,10 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     message: "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)",
   },
   tool_not_found: { when: "the session offers no tool of that name", message: 'no tool named "local_fly" in this session' },
+  job_not_found: {
+    when: "the session has no job of that id (never started, deleted after its retention, or the session was unbound)",
+    message: 'no job "0b7c6f0e-3f0c-4d7e-9a51-8f0f3f1b2c44" in this session',
+  },
   method_not_allowed: {
     when: "a known path, a wrong method (`Allow` lists the right ones)",
     message: "POST is not allowed on /health; use GET, HEAD",
@@ -60,6 +64,11 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     message:
       'tenant "my-gateway" has 10000 bound sessions, the most limits.max_sessions_per_tenant allows: unbind one (or let one expire) first',
     details: { limit: 10000, bound: 10000 },
+  },
+  job_limit_reached: {
+    when: "the session already has as many pending or running jobs as it may (wait for one to finish, or cancel one)",
+    message: "this session already runs 4 jobs, the most it may: wait for one to finish or cancel one (DELETE its url)",
+    details: { limit: 4, running: 4 },
   },
   internal: { when: "an unexpected failure (logged; the message says no more)", message: "internal error" },
   not_configured: {

@@ -3,12 +3,11 @@
  * The REST API under `/api/v1` (paths and fields from the seed's OpenAPI). Each handler validates through
  * its route's schemas, makes one RPC into the session's Durable Object, and answers.
  */
-import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import {
-  type Examples,
   bindRequests,
   bindResponses,
   deviceFrames,
@@ -20,8 +19,11 @@ import {
   toolLists,
   unbindResponses,
 } from "./examples";
+import { acceptedJobResponse, asyncRequested, jobAnswer, registerJobRoutes } from "./job-routes";
 import { jsonBody } from "./json-body";
 import { checkRelayHandshake } from "./relay-handshake";
+import { API, BODY, common, json, jsonRequest } from "./route-parts";
+import type { ExecutionResult as ExecutionResultValue } from "../../contract/execution";
 import {
   BindRequest,
   BindResponse,
@@ -38,24 +40,6 @@ import {
   ToolsResponse,
   UnbindResponse,
 } from "./schemas";
-
-/**
- * Every `/api` route: the API key, the configuration and the tenant's rate limit are checked first, and anything
- * unexpected is a 500.
- */
-const API = ["unauthorized", "rate_limited", "not_configured", "config_invalid", "internal"] as const;
-/** The routes that take a JSON body: the body guard (json-body.ts), then the schema. */
-const BODY = ["unsupported_media_type", "payload_too_large", "invalid_json", "invalid_request"] as const;
-
-function json<T extends z.ZodType>(schema: T, description: string, examples: Examples<T>) {
-  return { description, content: { "application/json": { schema, examples } } };
-}
-
-function jsonRequest<T extends z.ZodType>(schema: T, examples: Examples<T>) {
-  return { content: { "application/json": { schema, examples } }, required: true };
-}
-
-const common = { security: [{ bearerAuth: [] }] };
 
 export const bindRoute = createRoute({
   ...common,
@@ -137,11 +121,13 @@ export const executeRoute = createRoute({
     "Runs the session's tool with the arguments, brought first to the types its input schema declares. " +
     "`action` tells the gateway what to do with the result (`req_llm`, `call_handler`, `response`); a tool that " +
     "fails answers 200 with `success: false` and an `error` for the LLM. `device_id`, when given, must be the " +
-    "session's device.",
+    'session\'s device. With `"mode": "async"` (or `Prefer: respond-async` and no `mode`) the call runs as a job: ' +
+    "202 with the job and its `url` (also in `Location`) at once.",
   request: { params: ToolPathParams, body: jsonRequest(ExecuteRequest, executeRequests) },
   responses: {
     200: json(ExecutionResult, "The execution result", executionResults),
-    ...errorResponses(...API, ...BODY, "session_not_found", "tool_not_found", "device_mismatch"),
+    202: acceptedJobResponse,
+    ...errorResponses(...API, ...BODY, "session_not_found", "tool_not_found", "device_mismatch", "job_limit_reached"),
   },
 });
 
@@ -243,8 +229,16 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(executeRoute, async (c) => {
     const { toolName } = c.req.valid("param");
-    const { session_id, arguments: args, device_id, timeout_ms } = c.req.valid("json");
+    const { session_id, arguments: args, device_id, timeout_ms, mode } = c.req.valid("json");
     const command = { tool_name: toolName, arguments: args, device_id, timeout_ms };
-    return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).execute(command)), 200);
+    const session = sessionStub(c.env, c.var.tenant, session_id);
+    if (asyncRequested(mode, c.req.header("Prefer"))) {
+      const { body, headers } = jobAnswer(unwrap(await session.startJob(command)));
+      return c.json(body, 202, headers);
+    }
+    // Typed explicitly: beside the 202, inference would widen the result's `unknown` field to any JSON value.
+    return c.json<ExecutionResultValue, 200>(unwrap(await session.execute(command)), 200);
   });
+
+  registerJobRoutes(app);
 }

@@ -7,7 +7,13 @@
 import { z } from "@hono/zod-openapi";
 import { type ErrorCode, ErrorStatus } from "../../errors";
 import { DeviceFrame as DeviceFrameContract } from "../../contract/device-frames";
-import { ExecuteRequest as ExecuteRequestContract, ExecutionResult as ExecutionResultContract } from "../../contract/execution";
+import {
+  ExecuteRequest as ExecuteRequestContract,
+  ExecutionResult as ExecutionResultContract,
+  ToolName,
+} from "../../contract/execution";
+import { BatchRequest as BatchRequestContract, BatchResults } from "../../contract/batch";
+import { JobViewJson } from "../../contract/jobs";
 import { ServerStatusJson } from "../../contract/servers";
 import {
   BindAnswerJson,
@@ -26,11 +32,7 @@ export const SessionPathParams = z.object({
 });
 
 export const ToolPathParams = z.object({
-  toolName: z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name: "toolName", in: "path" } }),
+  toolName: ToolName.openapi({ param: { name: "toolName", in: "path" } }),
 });
 
 export const ToolsQuery = z.object({
@@ -38,6 +40,20 @@ export const ToolsQuery = z.object({
 });
 
 export const ServersQuery = ToolsQuery;
+
+/** A job's path: its id, and whose session it is in the query (`?session_id=`). */
+export const JobPathParams = z.object({
+  jobId: z.uuid().openapi({ param: { name: "jobId", in: "path" }, description: "The id the async execute answered" }),
+});
+
+export const JobQuery = ToolsQuery;
+
+export const BatchRequest = BatchRequestContract.openapi("BatchRequest");
+
+export const BatchResponse = BatchResults.openapi("BatchResponse");
+
+/** Named in the contract. */
+export const Job = JobViewJson;
 
 export const BindRequest = BindRequestContract.openapi("BindRequest");
 

@@ -7,17 +7,39 @@
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { z } from "@hono/zod-openapi";
-import type { BindSessionRequest, ExecuteToolRequest, HandleMessageRequest } from "../../gen/mcp/service_pb";
+import type {
+  BatchExecuteToolsRequest,
+  BindSessionRequest,
+  ExecuteToolRequest,
+  HandleMessageRequest,
+  StartJobRequest,
+} from "../../gen/mcp/service_pb";
 import { parseJson } from "../../util/json";
 import { type FieldIssue, fieldIssues, invalidRequest, nestingIssue } from "../../validation";
-import { BindRequest, DeviceFrame, ExecuteRequest, SessionId, ToolPathParams } from "../rest/schemas";
+import {
+  BatchRequest,
+  BindRequest,
+  DeviceFrame,
+  ExecuteRequest,
+  JobPathParams,
+  SessionId,
+  ToolPathParams,
+} from "../rest/schemas";
 
 const WHERE = "request";
 
 const SessionInput = z.object({ session_id: SessionId });
 const BindSessionInput = BindRequest.extend({ session_id: SessionId });
 // The tool call's timeout comes from the call's deadline, not from the message.
-const ExecuteToolInput = ExecuteRequest.omit({ timeout_ms: true }).extend({ tool_name: ToolPathParams.shape.toolName });
+const ExecuteToolInput = ExecuteRequest.omit({ timeout_ms: true, mode: true }).extend({
+  tool_name: ToolPathParams.shape.toolName,
+});
+// A job's timeout is its own: the rpc answers at once.
+const StartJobInput = ExecuteRequest.omit({ mode: true }).extend({ tool_name: ToolPathParams.shape.toolName });
+const JobInput = z.object({ session_id: SessionId, job_id: JobPathParams.shape.jobId });
+
+/** The fields ExecuteToolRequest and StartJobRequest share (the same numbers). */
+type ToolCallRequest = Pick<ExecuteToolRequest, "toolName" | "arguments" | "sessionId" | "deviceId" | "argumentsJson">;
 
 /** The session id of any request that names only a session. */
 export function sessionInput(req: { sessionId: string }): z.output<typeof SessionInput> {
@@ -38,7 +60,7 @@ export function bindInput(req: BindSessionRequest): z.output<typeof BindSessionI
 }
 
 /** An ExecuteTool request, by the rules of REST's execute path and body; arguments from either field. */
-export function executeInput(req: ExecuteToolRequest): z.output<typeof ExecuteToolInput> {
+export function executeInput(req: ToolCallRequest): z.output<typeof ExecuteToolInput> {
   const args = oneOf("arguments", req.arguments, "arguments_json", req.argumentsJson) ?? {};
   checkNesting({ arguments_json: args });
   return parse(ExecuteToolInput, {
@@ -47,6 +69,28 @@ export function executeInput(req: ExecuteToolRequest): z.output<typeof ExecuteTo
     device_id: optional(req.deviceId),
     arguments: args,
   });
+}
+
+/** A StartJob request: an ExecuteTool request's fields by the same rules, and the job's `timeout_ms` (0: none). */
+export function startJobInput(req: StartJobRequest): z.output<typeof StartJobInput> {
+  const call = executeInput(req);
+  return parse(StartJobInput, { ...call, timeout_ms: unlessZero(req.timeoutMs) });
+}
+
+/** A GetJob or CancelJob request. */
+export function jobInput(req: { sessionId: string; jobId: string }): z.output<typeof JobInput> {
+  return parse(JobInput, { session_id: req.sessionId, job_id: req.jobId });
+}
+
+/** A BatchExecuteTools request, by the rules of REST's batch body; each call's arguments from either field. */
+export function batchInput(req: BatchExecuteToolsRequest): z.output<typeof BatchRequest> {
+  const calls = req.calls.map((call, i) => ({
+    tool_name: call.toolName,
+    arguments: oneOf(`calls[${i}].arguments`, call.arguments, `calls[${i}].arguments_json`, call.argumentsJson) ?? {},
+    timeout_ms: unlessZero(call.timeoutMs),
+  }));
+  checkNesting({ calls: calls.map((call) => ({ arguments_json: call.arguments })) });
+  return parse(BatchRequest, { session_id: req.sessionId, calls, max_concurrency: unlessZero(req.maxConcurrency) });
 }
 
 /** The session and the device frame of a HandleXiaoZhiMessage request. */
@@ -75,6 +119,10 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
 
 function optional(value: string): string | undefined {
   return value === "" ? undefined : value;
+}
+
+function unlessZero(value: number): number | undefined {
+  return value === 0 ? undefined : value;
 }
 
 function nonEmpty(list: string[]): string[] | undefined {

@@ -8,8 +8,17 @@ import type { MCPService } from "../../gen/mcp/service_pb";
 import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { caller } from "./caller";
 import { toolTimeoutMs, withinDeadline } from "./deadline";
-import { bindInput, deviceFrameInput, executeInput, sessionInput } from "./inputs";
-import { bindMessage, executionMessage, frameReceiptMessage, serversMessage, sessionMessage, toolsMessage } from "./messages";
+import { batchInput, bindInput, deviceFrameInput, executeInput, jobInput, sessionInput, startJobInput } from "./inputs";
+import {
+  batchMessage,
+  bindMessage,
+  executionMessage,
+  frameReceiptMessage,
+  jobMessage,
+  serversMessage,
+  sessionMessage,
+  toolsMessage,
+} from "./messages";
 
 /** The service implementation, mounted in app.ts through the Connect adapter. */
 export const mcpService: ServiceImpl<typeof MCPService> = {
@@ -52,6 +61,35 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
     const { session_id } = sessionInput(req);
     const { env, tenant } = caller(ctx);
     return serversMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).servers())));
+  },
+
+  async batchExecuteTools(req, ctx) {
+    const { session_id, calls, max_concurrency } = batchInput(req);
+    const { env, tenant } = caller(ctx);
+    const batch = { calls, max_concurrency };
+    return batchMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).executeBatch(batch))));
+  },
+
+  async startJob(req, ctx) {
+    const { session_id, ...command } = startJobInput(req);
+    const { env, tenant } = caller(ctx);
+    return {
+      job: jobMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).startJob(command)))),
+    };
+  },
+
+  async getJob(req, ctx) {
+    const { session_id, job_id } = jobInput(req);
+    const { env, tenant } = caller(ctx);
+    return { job: jobMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).job(job_id)))) };
+  },
+
+  async cancelJob(req, ctx) {
+    const { session_id, job_id } = jobInput(req);
+    const { env, tenant } = caller(ctx);
+    return {
+      job: jobMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).cancelJob(job_id)))),
+    };
   },
 
   async unbindSession(req, ctx) {

@@ -6,14 +6,18 @@
  */
 import { fromJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { ListValueSchema, timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { BatchResults } from "../../contract/batch";
 import type { FrameReceipt } from "../../contract/device-frames";
 import type { ExecutionResult, ToolAction } from "../../contract/execution";
+import type { JobView } from "../../contract/jobs";
 import type { ServerStatus } from "../../contract/servers";
 import type { BindAnswer, DeviceView, SessionView } from "../../contract/session";
 import type { SourceReport, ToolDescriptor, ToolList } from "../../contract/tools";
 import {
   ActionType,
+  type BatchExecuteToolsResponseSchema,
   type BindSessionResponseSchema,
+  type JobSchema,
   type ExecuteToolResponseSchema,
   type HandleMessageResponseSchema,
   type ListServersResponseSchema,
@@ -80,6 +84,27 @@ export function executionMessage(result: ExecutionResult): MessageInitShape<type
     };
   }
   return message;
+}
+
+/** BatchExecuteTools: REST's batch answer, each result as ExecuteTool answers it. */
+export function batchMessage(batch: BatchResults): MessageInitShape<typeof BatchExecuteToolsResponseSchema> {
+  return { results: batch.results.map(executionMessage) };
+}
+
+/** A job as REST shows it (without its URL), its result as ExecuteTool answers it; REST's nulls are unset. */
+export function jobMessage(job: JobView): MessageInitShape<typeof JobSchema> {
+  return {
+    jobId: job.job_id,
+    sessionId: job.session_id,
+    toolName: job.tool_name,
+    status: job.status,
+    progress: job.progress === null ? undefined : { ...job.progress, message: job.progress.message ?? "" },
+    result: job.result === null ? undefined : executionMessage(job.result),
+    createdAt: timestampFromDate(job.created_at),
+    startedAt: timestamp(job.started_at),
+    finishedAt: timestamp(job.finished_at),
+    expiresAt: timestamp(job.expires_at),
+  };
 }
 
 /** A session as REST shows it, with Timestamps for its moments and "" for a missing vision URL. */

@@ -23,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file mcp/service.proto.
  */
 export const file_mcp_service: GenFile = /*@__PURE__*/
-  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3ISMAoMY29udGVudF9qc29uGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZSJYCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoHZGV0YWlscxgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKRAQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJEh4KBXRvb2xzGAYgASgLMg8ubWNwLlRvb2xGaWx0ZXIiKQoKVG9vbEZpbHRlchINCgVhbGxvdxgBIAMoCRIMCgRkZW55GAIgAygJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uIsACCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMSIgoGZGV2aWNlGAogASgLMhIubWNwLlNlc3Npb25EZXZpY2UinQEKDVNlc3Npb25EZXZpY2USDQoFcmVsYXkYASABKAkSMwoPcmVsYXlfb3BlbmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0b29sc19zdGF0dXMYAyABKAkSMgoRbGFzdF9ub3RpZmljYXRpb24YBCABKAsyFy5tY3AuRGV2aWNlTm90aWZpY2F0aW9uIn4KEkRldmljZU5vdGlmaWNhdGlvbhIOCgZtZXRob2QYASABKAkSJwoGcGFyYW1zGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtyZWNlaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIigKEkxpc3RTZXJ2ZXJzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKE0xpc3RTZXJ2ZXJzUmVzcG9uc2USIgoHc2VydmVycxgBIAMoCzIRLm1jcC5TZXJ2ZXJTdGF0dXMirwIKDFNlcnZlclN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIRCgl0cmFuc3BvcnQYAyABKAkSGAoQdHJhbnNwb3J0X2luX3VzZRgEIAEoCRILCgN1cmwYBSABKAkSFwoKdG9vbF9jb3VudBgGIAEoBUgAiAEBEjQKEHRvb2xzX2ZldGNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYCCABKAkSHAoPbGFzdF9sYXRlbmN5X21zGAkgASgBSAGIAQESIwoHYnJlYWtlchgKIAEoCzISLm1jcC5TZXJ2ZXJCcmVha2VyQg0KC190b29sX2NvdW50QhIKEF9sYXN0X2xhdGVuY3lfbXMiagoNU2VydmVyQnJlYWtlchINCgVzdGF0ZRgBIAEoCRIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgCIAEoBRIsCghyZXRyeV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqTgoKQWN0aW9uVHlwZRIICgROT05FEAASDAoIUkVTUE9OU0UQARIQCgxDQUxMX0hBTkRMRVIQAhILCgdSRVFfTExNEAMSCQoFRVJST1IQBDLhAwoKTUNQU2VydmljZRI3CghHZXRUb29scxIULm1jcC5HZXRUb29sc1JlcXVlc3QaFS5tY3AuR2V0VG9vbHNSZXNwb25zZRJACgtFeGVjdXRlVG9vbBIXLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QaGC5tY3AuRXhlY3V0ZVRvb2xSZXNwb25zZRJACgtCaW5kU2Vzc2lvbhIXLm1jcC5CaW5kU2Vzc2lvblJlcXVlc3QaGC5tY3AuQmluZFNlc3Npb25SZXNwb25zZRJNChRIYW5kbGVYaWFvWmhpTWVzc2FnZRIZLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdBoaLm1jcC5IYW5kbGVNZXNzYWdlUmVzcG9uc2USPQoKR2V0U2Vzc2lvbhIWLm1jcC5HZXRTZXNzaW9uUmVxdWVzdBoXLm1jcC5HZXRTZXNzaW9uUmVzcG9uc2USRgoNVW5iaW5kU2Vzc2lvbhIZLm1jcC5VbmJpbmRTZXNzaW9uUmVxdWVzdBoaLm1jcC5VbmJpbmRTZXNzaW9uUmVzcG9uc2USQAoLTGlzdFNlcnZlcnMSFy5tY3AuTGlzdFNlcnZlcnNSZXF1ZXN0GhgubWNwLkxpc3RTZXJ2ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3ISMAoMY29udGVudF9qc29uGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZSJYCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoHZGV0YWlscxgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKRAQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJEh4KBXRvb2xzGAYgASgLMg8ubWNwLlRvb2xGaWx0ZXIiKQoKVG9vbEZpbHRlchINCgVhbGxvdxgBIAMoCRIMCgRkZW55GAIgAygJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uIsACCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMSIgoGZGV2aWNlGAogASgLMhIubWNwLlNlc3Npb25EZXZpY2UinQEKDVNlc3Npb25EZXZpY2USDQoFcmVsYXkYASABKAkSMwoPcmVsYXlfb3BlbmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0b29sc19zdGF0dXMYAyABKAkSMgoRbGFzdF9ub3RpZmljYXRpb24YBCABKAsyFy5tY3AuRGV2aWNlTm90aWZpY2F0aW9uIn4KEkRldmljZU5vdGlmaWNhdGlvbhIOCgZtZXRob2QYASABKAkSJwoGcGFyYW1zGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtyZWNlaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIigKEkxpc3RTZXJ2ZXJzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKE0xpc3RTZXJ2ZXJzUmVzcG9uc2USIgoHc2VydmVycxgBIAMoCzIRLm1jcC5TZXJ2ZXJTdGF0dXMirwIKDFNlcnZlclN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIRCgl0cmFuc3BvcnQYAyABKAkSGAoQdHJhbnNwb3J0X2luX3VzZRgEIAEoCRILCgN1cmwYBSABKAkSFwoKdG9vbF9jb3VudBgGIAEoBUgAiAEBEjQKEHRvb2xzX2ZldGNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYCCABKAkSHAoPbGFzdF9sYXRlbmN5X21zGAkgASgBSAGIAQESIwoHYnJlYWtlchgKIAEoCzISLm1jcC5TZXJ2ZXJCcmVha2VyQg0KC190b29sX2NvdW50QhIKEF9sYXN0X2xhdGVuY3lfbXMiagoNU2VydmVyQnJlYWtlchINCgVzdGF0ZRgBIAEoCRIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgCIAEoBRIsCghyZXRyeV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZgoYQmF0Y2hFeGVjdXRlVG9vbHNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSHQoFY2FsbHMYAiADKAsyDi5tY3AuQmF0Y2hDYWxsEhcKD21heF9jb25jdXJyZW5jeRgDIAEoBSLHAQoJQmF0Y2hDYWxsEhEKCXRvb2xfbmFtZRgBIAEoCRIwCglhcmd1bWVudHMYAiADKAsyHS5tY3AuQmF0Y2hDYWxsLkFyZ3VtZW50c0VudHJ5Ei8KDmFyZ3VtZW50c19qc29uGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgp0aW1lb3V0X21zGAQgASgFGjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRgoZQmF0Y2hFeGVjdXRlVG9vbHNSZXNwb25zZRIpCgdyZXN1bHRzGAEgAygLMhgubWNwLkV4ZWN1dGVUb29sUmVzcG9uc2Ui+gEKD1N0YXJ0Sm9iUmVxdWVzdBIRCgl0b29sX25hbWUYASABKAkSNgoJYXJndW1lbnRzGAIgAygLMiMubWNwLlN0YXJ0Sm9iUmVxdWVzdC5Bcmd1bWVudHNFbnRyeRISCgpzZXNzaW9uX2lkGAMgASgJEhEKCWRldmljZV9pZBgEIAEoCRIvCg5hcmd1bWVudHNfanNvbhgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdGltZW91dF9tcxgGIAEoBRowCg5Bcmd1bWVudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIikKEFN0YXJ0Sm9iUmVzcG9uc2USFQoDam9iGAEgASgLMggubWNwLkpvYiIzCg1HZXRKb2JSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDgoGam9iX2lkGAIgASgJIicKDkdldEpvYlJlc3BvbnNlEhUKA2pvYhgBIAEoCzIILm1jcC5Kb2IiNgoQQ2FuY2VsSm9iUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSIqChFDYW5jZWxKb2JSZXNwb25zZRIVCgNqb2IYASABKAsyCC5tY3AuSm9iItsCCgNKb2ISDgoGam9iX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSEQoJdG9vbF9uYW1lGAMgASgJEg4KBnN0YXR1cxgEIAEoCRIiCghwcm9ncmVzcxgFIAEoCzIQLm1jcC5Kb2JQcm9ncmVzcxIoCgZyZXN1bHQYBiABKAsyGC5tY3AuRXhlY3V0ZVRvb2xSZXNwb25zZRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoLSm9iUHJvZ3Jlc3MSEAoIcHJvZ3Jlc3MYASABKAESEgoFdG90YWwYAiABKAFIAIgBARIPCgdtZXNzYWdlGAMgASgJQggKBl90b3RhbCpOCgpBY3Rpb25UeXBlEggKBE5PTkUQABIMCghSRVNQT05TRRABEhAKDENBTExfSEFORExFUhACEgsKB1JFUV9MTE0QAxIJCgVFUlJPUhAEMt0FCgpNQ1BTZXJ2aWNlEjcKCEdldFRvb2xzEhQubWNwLkdldFRvb2xzUmVxdWVzdBoVLm1jcC5HZXRUb29sc1Jlc3BvbnNlEkAKC0V4ZWN1dGVUb29sEhcubWNwLkV4ZWN1dGVUb29sUmVxdWVzdBoYLm1jcC5FeGVjdXRlVG9vbFJlc3BvbnNlEkAKC0JpbmRTZXNzaW9uEhcubWNwLkJpbmRTZXNzaW9uUmVxdWVzdBoYLm1jcC5CaW5kU2Vzc2lvblJlc3BvbnNlEk0KFEhhbmRsZVhpYW9aaGlNZXNzYWdlEhkubWNwLkhhbmRsZU1lc3NhZ2VSZXF1ZXN0GhoubWNwLkhhbmRsZU1lc3NhZ2VSZXNwb25zZRI9CgpHZXRTZXNzaW9uEhYubWNwLkdldFNlc3Npb25SZXF1ZXN0GhcubWNwLkdldFNlc3Npb25SZXNwb25zZRJGCg1VbmJpbmRTZXNzaW9uEhkubWNwLlVuYmluZFNlc3Npb25SZXF1ZXN0GhoubWNwLlVuYmluZFNlc3Npb25SZXNwb25zZRJACgtMaXN0U2VydmVycxIXLm1jcC5MaXN0U2VydmVyc1JlcXVlc3QaGC5tY3AuTGlzdFNlcnZlcnNSZXNwb25zZRJSChFCYXRjaEV4ZWN1dGVUb29scxIdLm1jcC5CYXRjaEV4ZWN1dGVUb29sc1JlcXVlc3QaHi5tY3AuQmF0Y2hFeGVjdXRlVG9vbHNSZXNwb25zZRI3CghTdGFydEpvYhIULm1jcC5TdGFydEpvYlJlcXVlc3QaFS5tY3AuU3RhcnRKb2JSZXNwb25zZRIxCgZHZXRKb2ISEi5tY3AuR2V0Sm9iUmVxdWVzdBoTLm1jcC5HZXRKb2JSZXNwb25zZRI6CglDYW5jZWxKb2ISFS5tY3AuQ2FuY2VsSm9iUmVxdWVzdBoWLm1jcC5DYW5jZWxKb2JSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message mcp.GetToolsRequest
@@ -879,6 +879,336 @@ export const ServerBreakerSchema: GenMessage<ServerBreaker> = /*@__PURE__*/
   messageDesc(file_mcp_service, 24);
 
 /**
+ * @generated from message mcp.BatchExecuteToolsRequest
+ */
+export type BatchExecuteToolsRequest = Message<"mcp.BatchExecuteToolsRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * 1 to 16 calls.
+   *
+   * @generated from field: repeated mcp.BatchCall calls = 2;
+   */
+  calls: BatchCall[];
+
+  /**
+   * How many calls run at once, 1 to 8; 0 means the default, 4.
+   *
+   * @generated from field: int32 max_concurrency = 3;
+   */
+  maxConcurrency: number;
+};
+
+/**
+ * Describes the message mcp.BatchExecuteToolsRequest.
+ * Use `create(BatchExecuteToolsRequestSchema)` to create a new message.
+ */
+export const BatchExecuteToolsRequestSchema: GenMessage<BatchExecuteToolsRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 25);
+
+/**
+ * One call of a batch: as ExecuteToolRequest's tool and arguments, with its own timeout.
+ *
+ * @generated from message mcp.BatchCall
+ */
+export type BatchCall = Message<"mcp.BatchCall"> & {
+  /**
+   * @generated from field: string tool_name = 1;
+   */
+  toolName: string;
+
+  /**
+   * String arguments only. Prefer arguments_json; set one of the two, not both.
+   *
+   * @generated from field: map<string, string> arguments = 2;
+   */
+  arguments: { [key: string]: string };
+
+  /**
+   * @generated from field: google.protobuf.Struct arguments_json = 3;
+   */
+  argumentsJson?: JsonObject | undefined;
+
+  /**
+   * 100 to 300000 ms; 0 means the source's default (30 s).
+   *
+   * @generated from field: int32 timeout_ms = 4;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message mcp.BatchCall.
+ * Use `create(BatchCallSchema)` to create a new message.
+ */
+export const BatchCallSchema: GenMessage<BatchCall> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 26);
+
+/**
+ * @generated from message mcp.BatchExecuteToolsResponse
+ */
+export type BatchExecuteToolsResponse = Message<"mcp.BatchExecuteToolsResponse"> & {
+  /**
+   * One per call, in the calls' order.
+   *
+   * @generated from field: repeated mcp.ExecuteToolResponse results = 1;
+   */
+  results: ExecuteToolResponse[];
+};
+
+/**
+ * Describes the message mcp.BatchExecuteToolsResponse.
+ * Use `create(BatchExecuteToolsResponseSchema)` to create a new message.
+ */
+export const BatchExecuteToolsResponseSchema: GenMessage<BatchExecuteToolsResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 27);
+
+/**
+ * As ExecuteToolRequest (the same field numbers), with the job's timeout.
+ *
+ * @generated from message mcp.StartJobRequest
+ */
+export type StartJobRequest = Message<"mcp.StartJobRequest"> & {
+  /**
+   * @generated from field: string tool_name = 1;
+   */
+  toolName: string;
+
+  /**
+   * @generated from field: map<string, string> arguments = 2;
+   */
+  arguments: { [key: string]: string };
+
+  /**
+   * @generated from field: string session_id = 3;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string device_id = 4;
+   */
+  deviceId: string;
+
+  /**
+   * @generated from field: google.protobuf.Struct arguments_json = 5;
+   */
+  argumentsJson?: JsonObject | undefined;
+
+  /**
+   * 100 to 300000 ms; 0 means the source's default (30 s).
+   *
+   * @generated from field: int32 timeout_ms = 6;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message mcp.StartJobRequest.
+ * Use `create(StartJobRequestSchema)` to create a new message.
+ */
+export const StartJobRequestSchema: GenMessage<StartJobRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 28);
+
+/**
+ * @generated from message mcp.StartJobResponse
+ */
+export type StartJobResponse = Message<"mcp.StartJobResponse"> & {
+  /**
+   * @generated from field: mcp.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message mcp.StartJobResponse.
+ * Use `create(StartJobResponseSchema)` to create a new message.
+ */
+export const StartJobResponseSchema: GenMessage<StartJobResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 29);
+
+/**
+ * @generated from message mcp.GetJobRequest
+ */
+export type GetJobRequest = Message<"mcp.GetJobRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+};
+
+/**
+ * Describes the message mcp.GetJobRequest.
+ * Use `create(GetJobRequestSchema)` to create a new message.
+ */
+export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 30);
+
+/**
+ * @generated from message mcp.GetJobResponse
+ */
+export type GetJobResponse = Message<"mcp.GetJobResponse"> & {
+  /**
+   * @generated from field: mcp.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message mcp.GetJobResponse.
+ * Use `create(GetJobResponseSchema)` to create a new message.
+ */
+export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 31);
+
+/**
+ * @generated from message mcp.CancelJobRequest
+ */
+export type CancelJobRequest = Message<"mcp.CancelJobRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+};
+
+/**
+ * Describes the message mcp.CancelJobRequest.
+ * Use `create(CancelJobRequestSchema)` to create a new message.
+ */
+export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 32);
+
+/**
+ * @generated from message mcp.CancelJobResponse
+ */
+export type CancelJobResponse = Message<"mcp.CancelJobResponse"> & {
+  /**
+   * @generated from field: mcp.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message mcp.CancelJobResponse.
+ * Use `create(CancelJobResponseSchema)` to create a new message.
+ */
+export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 33);
+
+/**
+ * A job: an execute that answered at once and runs on in the session. REST: the job's JSON.
+ *
+ * @generated from message mcp.Job
+ */
+export type Job = Message<"mcp.Job"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string tool_name = 3;
+   */
+  toolName: string;
+
+  /**
+   * "pending", "running", "succeeded", "failed" or "cancelled".
+   *
+   * @generated from field: string status = 4;
+   */
+  status: string;
+
+  /**
+   * The latest progress the tool reported; unset before any.
+   *
+   * @generated from field: mcp.JobProgress progress = 5;
+   */
+  progress?: JobProgress | undefined;
+
+  /**
+   * The execution's result once the job has finished; unset before.
+   *
+   * @generated from field: mcp.ExecuteToolResponse result = 6;
+   */
+  result?: ExecuteToolResponse | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 8;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp finished_at = 9;
+   */
+  finishedAt?: Timestamp | undefined;
+
+  /**
+   * When a finished job is deleted; unset while it runs.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 10;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mcp.Job.
+ * Use `create(JobSchema)` to create a new message.
+ */
+export const JobSchema: GenMessage<Job> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 34);
+
+/**
+ * @generated from message mcp.JobProgress
+ */
+export type JobProgress = Message<"mcp.JobProgress"> & {
+  /**
+   * @generated from field: double progress = 1;
+   */
+  progress: number;
+
+  /**
+   * @generated from field: optional double total = 2;
+   */
+  total?: number | undefined;
+
+  /**
+   * Empty when the tool sent none.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message mcp.JobProgress.
+ * Use `create(JobProgressSchema)` to create a new message.
+ */
+export const JobProgressSchema: GenMessage<JobProgress> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 35);
+
+/**
  * What the gateway does with an execution result.
  *
  * @generated from enum mcp.ActionType
@@ -991,6 +1321,50 @@ export const MCPService: GenService<{
     methodKind: "unary";
     input: typeof ListServersRequestSchema;
     output: typeof ListServersResponseSchema;
+  },
+  /**
+   * Executes several tools in one call, concurrently in the session; one result per call, in the calls' order.
+   * An unknown tool or refused arguments fail that call's result only. REST: POST /api/v1/mcp/tools/batch
+   * The call's deadline bounds the whole batch; each call has its own timeout_ms.
+   *
+   * @generated from rpc mcp.MCPService.BatchExecuteTools
+   */
+  batchExecuteTools: {
+    methodKind: "unary";
+    input: typeof BatchExecuteToolsRequestSchema;
+    output: typeof BatchExecuteToolsResponseSchema;
+  },
+  /**
+   * Starts a tool call as a job and answers at once. REST: POST /api/v1/mcp/tools/{tool_name}/execute with
+   * "mode": "async". The call's deadline does not bound the job: timeout_ms does.
+   *
+   * @generated from rpc mcp.MCPService.StartJob
+   */
+  startJob: {
+    methodKind: "unary";
+    input: typeof StartJobRequestSchema;
+    output: typeof StartJobResponseSchema;
+  },
+  /**
+   * A job's status, latest progress and, once finished, result. REST: GET /api/v1/mcp/jobs/{job_id}?session_id=
+   *
+   * @generated from rpc mcp.MCPService.GetJob
+   */
+  getJob: {
+    methodKind: "unary";
+    input: typeof GetJobRequestSchema;
+    output: typeof GetJobResponseSchema;
+  },
+  /**
+   * Cancels a pending or running job (an external server is sent notifications/cancelled); a finished job is
+   * answered as it is. REST: DELETE /api/v1/mcp/jobs/{job_id}?session_id=
+   *
+   * @generated from rpc mcp.MCPService.CancelJob
+   */
+  cancelJob: {
+    methodKind: "unary";
+    input: typeof CancelJobRequestSchema;
+    output: typeof CancelJobResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mcp_service, 0);

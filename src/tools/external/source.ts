@@ -14,11 +14,12 @@
  * Object from hibernating. Streamable HTTP sessions are resumed by the next call without `initialize`; while
  * closed, the server's list_changed notifications are not heard, and the tool-list TTL picks changes up.
  */
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolResultSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import { executionError, fromCallToolResult } from "../result";
 import type { ExecutionResult } from "../../contract/execution";
+import type { JobProgress } from "../../contract/jobs";
 import type { ServerStatus } from "../../contract/servers";
 import type { SourceListing, ToolDescriptor } from "../../contract/tools";
 import type { CallOptions, ToolSource } from "../types";
@@ -96,7 +97,11 @@ export class ExternalToolSource implements ToolSource {
       async (client, requestOptions) =>
         // Parsed again only to narrow the SDK's declared type (it also allows the pre-2024 `toolResult` shape).
         CallToolResultSchema.parse(
-          await client.callTool({ name: tool.original_name, arguments: args }, CallToolResultSchema, requestOptions),
+          await client.callTool({ name: tool.original_name, arguments: args }, CallToolResultSchema, {
+            ...requestOptions,
+            // With a callback the SDK sends a progressToken and hands it each `notifications/progress` for it.
+            onprogress: options.onProgress && ((p) => options.onProgress?.(progressOf(p))),
+          }),
         ),
       { signal: options.signal, timeoutMs },
     );
@@ -197,6 +202,14 @@ export class ExternalToolSource implements ToolSource {
   #descriptors(slot: ServerSlot): ToolDescriptor[] {
     return [...this.#byName.values()].filter((d) => d.server === slot.config.name);
   }
+}
+
+/** A progress notification's params as a job shows them. */
+function progressOf(notification: Progress): JobProgress {
+  const progress: JobProgress = { progress: notification.progress };
+  if (notification.total !== undefined) progress.total = notification.total;
+  if (notification.message !== undefined) progress.message = notification.message;
+  return progress;
 }
 
 /** A call found the tool gone: the list is fetched again, and the caller is told. */
