@@ -5,6 +5,7 @@
  * that router enforces (the servers' and the session's tool filters); and the session a tool call runs for.
  */
 import type { ServiceConfig } from "../src/config/schema";
+import type { SourceReport } from "../src/contract/tools";
 import { DeviceToolSource } from "../src/tools/device/source";
 import type { DevicePeer } from "../src/tools/device/peer";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
@@ -33,6 +34,8 @@ export interface SessionSourcesOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
   onConnectionOpened: () => void;
+  /** How every source answered a listing (each source's tool count). */
+  onToolsListed: (sources: readonly SourceReport[]) => void;
 }
 
 export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
@@ -45,7 +48,8 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
   });
-  const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)], options.policy);
+  const sources = [new LocalToolSource(config), external, new DeviceToolSource(options.peer)];
+  const router = new ToolRouter(sources, options.policy, options.onToolsListed);
   return { router, external };
 }
 

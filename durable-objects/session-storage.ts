@@ -9,6 +9,7 @@ import { ToolFilter } from "../src/contract/tools";
 import { parseJson } from "../src/util/json";
 import type { BindCommand } from "./session-api";
 import { SqlDeviceStore } from "./device-storage";
+import { SqlEventLog } from "./event-storage";
 import { SessionSchema } from "./session-schema";
 import { Sql } from "./sql";
 import { SqlUpstreamSessionStore } from "./upstream-session-storage";
@@ -56,6 +57,8 @@ export class SessionStorage {
   readonly device: SqlDeviceStore;
   /** The external servers' resumable sessions (`session_upstream`). */
   readonly upstreamSessions: SqlUpstreamSessionStore;
+  /** The session's recent events (`session_event`, `session_event_state`). */
+  readonly events: SqlEventLog;
   readonly #sql: Sql;
   readonly #schema: SessionSchema;
 
@@ -64,6 +67,7 @@ export class SessionStorage {
     this.#schema = new SessionSchema(this.#sql);
     this.device = new SqlDeviceStore(this.#sql, this.#schema);
     this.upstreamSessions = new SqlUpstreamSessionStore(this.#sql, this.#schema);
+    this.events = new SqlEventLog(this.#sql, this.#schema);
   }
 
   /** The stored binding, or null when the session is not bound (no tables yet, or no row). */
@@ -105,6 +109,7 @@ export class SessionStorage {
   async deleteAll(): Promise<void> {
     this.#schema.dropped();
     this.device.forget();
+    this.events.forget();
     await this.storage.deleteAll();
   }
 }

@@ -20,6 +20,7 @@ import {
   toolLists,
   unbindResponses,
 } from "./examples";
+import { registerEventsRoute } from "./events-route";
 import { jsonBody } from "./json-body";
 import { checkRelayHandshake } from "./relay-handshake";
 import {
@@ -247,4 +248,6 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
     const command = { tool_name: toolName, arguments: args, device_id, timeout_ms };
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).execute(command)), 200);
   });
+
+  registerEventsRoute(app);
 }
