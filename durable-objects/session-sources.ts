@@ -34,6 +34,8 @@ export interface SessionSourcesOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
   onConnectionOpened: () => void;
+  /** A server's list was fetched anew (see ExternalSourceOptions). */
+  onCatalogChanged: () => void;
   /** How every source answered a listing (each source's tool count). */
   onToolsListed: (sources: readonly SourceReport[]) => void;
 }
@@ -47,6 +49,7 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     store: options.upstreamSessions,
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
+    onCatalogChanged: options.onCatalogChanged,
   });
   const sources = [new LocalToolSource(config), external, new DeviceToolSource(options.peer)];
   const router = new ToolRouter(sources, options.policy, options.onToolsListed);

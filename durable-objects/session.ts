@@ -316,6 +316,7 @@ export class SessionObject extends DurableObject<Env> {
         const bound = this.#load();
         if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
       },
+      onCatalogChanged: () => this.#relist(),
       onToolsListed: (sources) => this.#events.toolsListed(sources),
     });
     return this.#sources;

@@ -10,13 +10,14 @@ import { SessionSchema } from "../durable-objects/session-schema";
 import { SqlEventLog } from "../durable-objects/event-storage";
 import { Sql } from "../durable-objects/sql";
 import { EVENT_WINDOW_COUNT } from "../src/contract/events";
-import { type ErrorBody, restBind, restGetSession, restUnbind } from "./api";
+import { type ErrorBody, restBind, restExecute, restGetSession, restUnbind } from "./api";
 import { openRelay } from "./device-gateway";
 import { DeviceSimulator } from "./device-simulator";
 import { EventListener, requestEvents, type SseEvent } from "./event-stream";
 import { TENANT_B_KEY } from "./keys";
 import { anyNumber, stringContaining } from "./matchers";
 import { sessionObject } from "./session-object";
+import { upstream } from "./upstreams/control";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -90,6 +91,26 @@ describe("each kind", () => {
     expect((await listener.nextOf("session_ended")).data).toEqual({ reason: "unbound" });
     expect(await listener.next()).toBeNull();
     expect((await requestEvents("ev-kinds")).status).toBe(404);
+  });
+});
+
+describe("external servers", () => {
+  it("a server's changed list is reported without anyone listing the tools", async () => {
+    await restBind("ev-upstream");
+    const listener = await EventListener.open("ev-upstream", { lastEventId: "0" });
+    const isEverything = (e: SseEvent) => (e.data as { source: string }).source === "everything";
+    const listed = await listener.nextOf("tools_changed", isEverything);
+    // A call connects the server's notification stream; then the server adds a tool and says so.
+    expect((await restExecute("ev-upstream", "mcp_everything_echo", { message: "hi" })).body.success).toBe(true);
+    await upstream("stable").addTool("added_for_events");
+    try {
+      const changed = await listener.nextOf("tools_changed", isEverything);
+      const count = (listed.data as { count: number }).count;
+      expect(changed.data).toEqual({ source: "everything", kind: "external", status: "ok", count: count + 1, previous: count });
+    } finally {
+      await upstream("stable").removeTool("added_for_events");
+      await listener.close();
+    }
   });
 });
 
