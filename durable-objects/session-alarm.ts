@@ -1,7 +1,9 @@
 /**
  * @module durable-objects/session-alarm
- * When a session's one alarm must ring. It stands at the earliest of four reasons:
+ * When a session's one alarm must ring. It stands at the earliest of its reasons:
  * - idle expiry: `last_used_at` + the idle TTL, when the session is forgotten;
+ * - the warning before it: {@link EXPIRY_WARNING_MS} before expiry (a quarter of a shorter TTL), when the
+ *   session's listeners get `session_expiring`, once per expiry (using the session moves both);
  * - the device's vision-token renewal, while a relay is open with a token (re-initialise before it expires);
  * - the next idle upstream connection to close (an open upstream stream keeps the object from hibernating);
  * - the jobs: a finished one to delete after its retention, or an unfinished one whose timeout has passed (had
@@ -10,9 +12,14 @@
 import type { ServiceConfig } from "../src/config/schema";
 import type { BindingRow } from "./session-storage";
 
+/** How long before an idle session expires its listeners are warned (`session_expiring`). */
+export const EXPIRY_WARNING_MS = 5 * 60_000;
+
 /** Each reason's time (ms since the epoch); null when it does not apply now. */
 export interface AlarmReasons {
   expiresAt: number;
+  /** Null once the listeners were warned of this expiry. */
+  warnAt: number | null;
   refreshAt: number | null;
   idleCloseAt: number | null;
   jobsAt: number | null;
@@ -23,7 +30,14 @@ export function expiresAt(binding: BindingRow, config: ServiceConfig): number {
   return binding.last_used_at + config.session.idle_ttl_seconds * 1000;
 }
 
+/** When the session warns that it expires if it goes unused from now on. */
+export function expiryWarningAt(binding: BindingRow, config: ServiceConfig): number {
+  const ttlMs = config.session.idle_ttl_seconds * 1000;
+  return expiresAt(binding, config) - Math.min(EXPIRY_WARNING_MS, ttlMs / 4);
+}
+
 /** The time the alarm is set to: the earliest reason. */
 export function nextAlarmAt(reasons: AlarmReasons): number {
-  return Math.min(reasons.expiresAt, reasons.refreshAt ?? Infinity, reasons.idleCloseAt ?? Infinity, reasons.jobsAt ?? Infinity);
+  const { expiresAt, warnAt, refreshAt, idleCloseAt, jobsAt } = reasons;
+  return Math.min(expiresAt, warnAt ?? Infinity, refreshAt ?? Infinity, idleCloseAt ?? Infinity, jobsAt ?? Infinity);
 }

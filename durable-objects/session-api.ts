@@ -44,6 +44,12 @@ export function failure(code: SessionErrorCode, message: string, details?: Recor
   return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
 }
 
+/**
+ * The one `fetch` path of the session that is not the device relay: a WebSocket upgrade that makes the caller
+ * (the Worker serving `GET .../events`) a listener of the session's events, resuming after the id in `?after=`.
+ */
+export const LISTEN_PATH = "/events";
+
 export const NOT_BOUND_MESSAGE = "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)";
 
 /** What every call but `bind` answers while the session is not bound. */

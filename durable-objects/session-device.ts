@@ -8,6 +8,10 @@
  * same frames sent over HTTP in its `handleDeviceFrame`. A relay frame costs little unless it is taken: its
  * relay is checked against one stored column, its size before it is read, and a dropped frame writes
  * nothing to storage and is logged through the session's {@link FrameDropLog} (a summary per interval).
+ *
+ * Its moments are the session's events: `relay` (opened; replaced by a newer one; closed, for the current relay
+ * only) and `device_ready` (a listing completed). Either may change the device's tool count, which the
+ * session's next listing reports as `tools_changed` ({@link DeviceEventSink.toolsMayHaveChanged}).
  */
 import type { DeviceView } from "../src/contract/session";
 import type { DeviceMessage, FrameReceipt } from "../src/contract/device-frames";
@@ -16,17 +20,29 @@ import { FrameDrop, type FrameParse, parseRelayMessage } from "../src/tools/devi
 import { DevicePeer, type InitializeInput } from "../src/tools/device/peer";
 import { RelayCloseCode, RelaySockets, relayAutoResponse } from "./device-relay";
 import type { SqlDeviceStore } from "./device-storage";
+import type { SessionEvents } from "./session-events";
 import type { BindingRow } from "./session-storage";
 import { deviceView } from "./session-views";
+
+/** Where the device's moments go. */
+export interface DeviceEventSink {
+  events: SessionEvents;
+  /** The device's tools may have changed: the session lists its tools again (in the background). */
+  toolsMayHaveChanged: () => void;
+}
 
 export class SessionDevice {
   readonly #store: SqlDeviceStore;
   readonly #relays: RelaySockets;
+  readonly #sink: DeviceEventSink;
   #devicePeer: DevicePeer | undefined;
   #drops: FrameDropLog | undefined;
+  /** The relay whose close was last reported (a close and an error may both arrive for one relay). */
+  #reportedClose = 0;
 
-  constructor(ctx: DurableObjectState, store: SqlDeviceStore) {
+  constructor(ctx: DurableObjectState, store: SqlDeviceStore, sink: DeviceEventSink) {
     this.#store = store;
+    this.#sink = sink;
     this.#relays = new RelaySockets(ctx);
     ctx.setWebSocketAutoResponse(relayAutoResponse());
   }
@@ -42,8 +58,12 @@ export class SessionDevice {
     const { 0: client, 1: server } = new WebSocketPair();
     const peer = this.peer(binding);
     // Unique across bindings too: a late close of a relay from before an unbind must not match this one.
-    const relay = Math.max(this.#store.state().relay + 1, Date.now());
+    const previous = this.#store.state().relay;
+    const replaced = this.#relays.isOpen(previous);
+    const relay = Math.max(previous + 1, Date.now());
     this.#relays.accept(server, relay);
+    if (replaced) this.#sink.events.emit("relay", { state: "replaced", relay: previous });
+    this.#sink.events.emit("relay", { state: "opened", relay });
     await peer.relayOpened(relay, initializeInput(binding));
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -63,8 +83,14 @@ export class SessionDevice {
 
   /** Takes a message from the device (from the relay or over HTTP); a dropped one is logged. */
   receive(binding: BindingRow, message: DeviceMessage): FrameReceipt {
+    const listedAt = this.#store.toolList()?.completedAt;
     const outcome = this.peer(binding).receive(message);
     if (!outcome.handled) this.#dropLog(binding).record(outcome.drop, outcome.result);
+    const list = this.#store.toolList();
+    if (list !== null && list.completedAt !== listedAt) {
+      this.#sink.events.emit("device_ready", { relay: list.relay, tool_count: list.tools.length });
+      this.#sink.toolsMayHaveChanged();
+    }
     return { handled: outcome.handled, result: outcome.result };
   }
 
@@ -79,6 +105,11 @@ export class SessionDevice {
   relayEnded(binding: BindingRow, ws: WebSocket, reason: string): void {
     const relay = this.#relays.generationOf(ws);
     if (relay !== null) this.peer(binding).relayClosed(relay, reason);
+    if (relay !== null && relay === this.#store.relay() && relay !== this.#reportedClose) {
+      this.#reportedClose = relay;
+      this.#sink.events.emit("relay", { state: "closed", relay, reason });
+      this.#sink.toolsMayHaveChanged();
+    }
     this.#drops?.flush();
   }
 

@@ -16,6 +16,9 @@
  *   `upstream-session-storage.ts`).
  * - `session_job`: one row per job (an async execute): status, latest progress and result as JSON, its moments
  *   and the deadline by which an unfinished one must have ended (codec in `job-storage.ts`).
+ * - `session_event`: the session's recent events (id, kind, JSON data, time), the window a reconnecting
+ *   listener replays; `session_event_state`: one row (id = 1) with the greatest id dropped from that window,
+ *   each source's last reported tool count (JSON) and the expiry last warned of (codec in `event-storage.ts`).
  *
  * ## Lifecycle
  * Nothing is written for a session until it is bound, so looking up an unknown session leaves no trace: reads
@@ -27,8 +30,9 @@ import { z } from "zod";
 import type { Sql } from "./sql";
 
 // Version 3 has every table; states written at version 2 lack either device_link or session_upstream. Version 4
-// adds session_binding.tool_filter; version 5 adds session_job.
-const CURRENT_SCHEMA_VERSION = 5;
+// adds session_binding.tool_filter; version 5 adds session_job; version 6 the event log (session_event,
+// session_event_state).
+const CURRENT_SCHEMA_VERSION = 6;
 
 const TableRow = z.object({ name: z.string() });
 const CountRow = z.object({ n: z.number().int() });
@@ -120,6 +124,18 @@ export class SessionSchema {
       started_at INTEGER,
       finished_at INTEGER,
       deadline_at INTEGER NOT NULL
+    )`);
+    this.sql.run(`CREATE TABLE IF NOT EXISTS session_event (
+      id INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL,
+      data TEXT NOT NULL,
+      at INTEGER NOT NULL
+    )`);
+    this.sql.run(`CREATE TABLE IF NOT EXISTS session_event_state (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      pruned_through INTEGER NOT NULL DEFAULT 0,
+      tool_counts TEXT NOT NULL DEFAULT '{}',
+      expiring_for INTEGER
     )`);
     this.sql.run("INSERT OR REPLACE INTO session_meta (key, value) VALUES ('schema_version', ?)", String(CURRENT_SCHEMA_VERSION));
     this.#version = CURRENT_SCHEMA_VERSION;

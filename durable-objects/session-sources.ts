@@ -5,6 +5,7 @@
  * that router enforces (the servers' and the session's tool filters); and the session a tool call runs for.
  */
 import type { ServiceConfig } from "../src/config/schema";
+import type { SourceReport } from "../src/contract/tools";
 import { DeviceToolSource } from "../src/tools/device/source";
 import type { DevicePeer } from "../src/tools/device/peer";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
@@ -33,6 +34,10 @@ export interface SessionSourcesOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
   onConnectionOpened: () => void;
+  /** A server's list was fetched anew (see ExternalSourceOptions). */
+  onCatalogChanged: () => void;
+  /** How every source answered a listing (each source's tool count). */
+  onToolsListed: (sources: readonly SourceReport[]) => void;
 }
 
 export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
@@ -44,8 +49,10 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     store: options.upstreamSessions,
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
+    onCatalogChanged: options.onCatalogChanged,
   });
-  const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)], options.policy);
+  const sources = [new LocalToolSource(config), external, new DeviceToolSource(options.peer)];
+  const router = new ToolRouter(sources, options.policy, options.onToolsListed);
   return { router, external };
 }
 

@@ -10,6 +10,7 @@ import { parseJson } from "../src/util/json";
 import type { BindCommand } from "./session-api";
 import { SqlDeviceStore } from "./device-storage";
 import { SqlJobStore } from "./job-storage";
+import { SqlEventLog } from "./event-storage";
 import { SessionSchema } from "./session-schema";
 import { Sql } from "./sql";
 import { SqlUpstreamSessionStore } from "./upstream-session-storage";
@@ -59,6 +60,8 @@ export class SessionStorage {
   readonly upstreamSessions: SqlUpstreamSessionStore;
   /** The session's jobs (`session_job`). */
   readonly jobs: SqlJobStore;
+  /** The session's recent events (`session_event`, `session_event_state`). */
+  readonly events: SqlEventLog;
   readonly #sql: Sql;
   readonly #schema: SessionSchema;
 
@@ -68,6 +71,7 @@ export class SessionStorage {
     this.device = new SqlDeviceStore(this.#sql, this.#schema);
     this.upstreamSessions = new SqlUpstreamSessionStore(this.#sql, this.#schema);
     this.jobs = new SqlJobStore(this.#sql, this.#schema);
+    this.events = new SqlEventLog(this.#sql, this.#schema);
   }
 
   /** The stored binding, or null when the session is not bound (no tables yet, or no row). */
@@ -109,6 +113,7 @@ export class SessionStorage {
   async deleteAll(): Promise<void> {
     this.#schema.dropped();
     this.device.forget();
+    this.events.forget();
     await this.storage.deleteAll();
   }
 }

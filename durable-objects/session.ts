@@ -3,7 +3,7 @@
  * One device session's Durable Object: its lifecycle (bind, describe, execute, unbind, expiry) and the entry
  * points the runtime calls, which it hands to its collaborators: the device side (session-device), the tool
  * sources (session-sources), the views (session-views), the alarm's reasons (session-alarm), running a call or a
- * batch (session-execution) and the jobs (session-jobs).
+ * batch (session-execution), the jobs (session-jobs) and the event log with its listeners (session-events).
  *
  * ## Lifecycle
  * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
@@ -17,7 +17,8 @@
  * Eviction loses only memory: the binding is read back from SQLite on the next call, and the external
  *   servers' Streamable HTTP sessions are resumed from SQLite without a new `initialize`.
  *
- * `fetch` is only the device relay's WebSocket upgrade (see session-device); everything else is RPC.
+ * `fetch` is only WebSocket upgrades: the device relay's (see session-device) and the event listeners' (see
+ * session-events); everything else is RPC.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { FrameReceipt } from "../src/contract/device-frames";
@@ -43,6 +44,7 @@ import {
   type BindOutcome,
   type ExecuteCommand,
   failure,
+  LISTEN_PATH,
   NOT_BOUND_MESSAGE,
   notBound,
   type SessionOutcome,
@@ -50,6 +52,7 @@ import {
 import { SessionDevice } from "./session-device";
 import { prepareCommand, runBatch } from "./session-execution";
 import { SessionJobs } from "./session-jobs";
+import { SessionEvents } from "./session-events";
 import { SessionSeat } from "./session-seat";
 import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
@@ -69,11 +72,16 @@ export class SessionObject extends DurableObject<Env> {
   readonly #device: SessionDevice;
   readonly #seat: SessionSeat;
   readonly #jobs: SessionJobs;
+  readonly #events: SessionEvents;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#storage = new SessionStorage(ctx.storage);
-    this.#device = new SessionDevice(ctx, this.#storage.device);
+    this.#events = new SessionEvents(ctx, this.#storage.events);
+    this.#device = new SessionDevice(ctx, this.#storage.device, {
+      events: this.#events,
+      toolsMayHaveChanged: () => this.#relist(),
+    });
     this.#seat = new SessionSeat(ctx, env);
     this.#jobs = new SessionJobs(
       this.#storage.jobs,
@@ -103,15 +111,7 @@ export class SessionObject extends DurableObject<Env> {
       throw error;
     }
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
-    this.ctx.waitUntil(
-      this.#sourcesFor(row)
-        .router.list()
-        .then(
-          () => undefined,
-          (error: unknown) =>
-            console.warn("listing the tools after bind failed", { session: row.session_id, error: String(error) }),
-        ),
-    );
+    this.#relist();
     return { ok: true, value: { created: existing === null, session: this.#view(row) } };
   }
 
@@ -125,7 +125,7 @@ export class SessionObject extends DurableObject<Env> {
   /** Forgets the session and everything it holds. False when it was not bound. */
   async unbind(): Promise<boolean> {
     const wasBound = this.#load() !== null;
-    await this.#forget("session unbound");
+    await this.#forget("unbound");
     return wasBound;
   }
 
@@ -212,18 +212,23 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /**
-   * The relay's WebSocket upgrade, the only request `fetch` serves (the Worker has checked the upgrade header):
-   * a bound session only, answered 404 before upgrading otherwise. The new relay replaces any older one.
+   * A WebSocket upgrade, the only request `fetch` serves (the Worker has checked the upgrade header), for a
+   * bound session only (404 before upgrading otherwise): an event listener's at {@link LISTEN_PATH} (resuming
+   * after its `?after=` id), which is not use of the session; else the device relay, which replaces any older one.
    */
-  override async fetch(_request: Request): Promise<Response> {
-    const binding = await this.#use();
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const binding = url.pathname === LISTEN_PATH ? this.#load() : await this.#use();
     if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse();
+    if (url.pathname === LISTEN_PATH) return this.#events.listen(url);
     const upgrade = await this.#device.openRelay(binding);
     await this.#armAlarm(binding);
     return upgrade;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Listeners only listen: what they send is ignored.
+    if (this.#events.owns(ws)) return;
     const binding = this.#load();
     if (!binding) {
       this.#device.closeRelays("session not bound");
@@ -236,17 +241,20 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (this.#events.owns(ws)) return this.#events.listenerClosed(ws, code, reason);
     answerClose(ws, code, reason);
     this.#relayEnded(ws, `the device relay closed (code ${code}${reason ? `: ${reason}` : ""})`);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    if (this.#events.owns(ws)) return;
     this.#relayEnded(ws, `the device relay failed: ${String(error)}`);
   }
 
   /**
-   * Forgets the session once it has gone unused for its TTL. Otherwise closes the upstream connections that sat
-   * idle too long, re-initialises the device when its vision token is due for renewal, and re-arms.
+   * Forgets the session once it has gone unused for its TTL. Otherwise warns its listeners when expiry is near,
+   * closes the upstream connections that sat idle too long, re-initialises the device when its vision token is
+   * due for renewal, and re-arms.
    */
   override async alarm(): Promise<void> {
     const binding = this.#load();
@@ -254,10 +262,12 @@ export class SessionObject extends DurableObject<Env> {
       if (await this.#seat.retryPending()) await this.#storage.deleteAll();
       return;
     }
-    if (Date.now() >= expiresAt(binding, this.#config())) {
-      await this.#forget("session expired");
+    const config = this.#config();
+    if (Date.now() >= expiresAt(binding, config)) {
+      await this.#forget("expired");
       return;
     }
+    this.#events.warnIfExpiring(binding, config);
     this.#sources?.external.closeIdle();
     this.#jobs.sweep(binding.session_id);
     await this.#device.renewIfDue(binding);
@@ -280,6 +290,7 @@ export class SessionObject extends DurableObject<Env> {
   async #armAlarm(binding: BindingRow): Promise<void> {
     const at = nextAlarmAt({
       expiresAt: expiresAt(binding, this.#config()),
+      warnAt: this.#events.expiryWarningAt(binding, this.#config()),
       refreshAt: this.#device.refreshAt(binding),
       idleCloseAt: this.#sources?.external.nextIdleCloseAt() ?? null,
       jobsAt: this.#jobs.nextDueAt(),
@@ -292,7 +303,10 @@ export class SessionObject extends DurableObject<Env> {
    * job moves the alarm, which deletes it after its retention.
    */
   #onJobChange(job: JobView): void {
-    if (!FINISHED_JOB_STATUSES.includes(job.status)) return;
+    const finished = FINISHED_JOB_STATUSES.includes(job.status);
+    const { job_id, tool_name, status, progress, result } = job;
+    this.#events.job({ job_id, tool_name, status, ...progress, ...(finished && result && { result }) });
+    if (!finished) return;
     const binding = this.#load();
     if (binding) this.ctx.waitUntil(this.#armAlarm(binding));
   }
@@ -311,10 +325,12 @@ export class SessionObject extends DurableObject<Env> {
     await this.#armAlarm(binding);
   }
 
-  async #forget(reason: string): Promise<void> {
+  async #forget(ended: "unbound" | "expired"): Promise<void> {
+    const reason = `session ${ended}`;
     // Read before deleteAll: the upstream sessions are ended from storage, whether or not this object opened them.
     const upstreamSessions = this.#storage.upstreamSessions.all();
     const binding = this.#load();
+    if (binding) this.#events.ended(ended);
     this.#lifetime.abort(new Error(reason));
     this.#device.closeRelays(reason);
     this.#lifetime = new AbortController();
@@ -347,8 +363,23 @@ export class SessionObject extends DurableObject<Env> {
         const bound = this.#load();
         if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
       },
+      onCatalogChanged: () => this.#relist(),
+      onToolsListed: (sources) => this.#events.toolsListed(sources),
     });
     return this.#sources;
+  }
+
+  /** Lists the tools in the background (warming up, or so that a changed count is reported as `tools_changed`). */
+  #relist(): void {
+    const binding = this.#load();
+    if (!binding) return;
+    this.ctx.waitUntil(
+      this.#sourcesFor(binding)
+        .router.list()
+        .then(undefined, (error: unknown) =>
+          console.warn("listing the tools in the background failed", { session: binding.session_id, error: String(error) }),
+        ),
+    );
   }
 
   /** The session without its tools, which only `describe` waits for. */

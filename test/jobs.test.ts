@@ -8,6 +8,7 @@ import { Code } from "@connectrpc/connect";
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type JobBody, fieldDetails, okBody, restBind, restJob, restRequest, restStartJob, resultText } from "./api";
+import { EventListener } from "./event-stream";
 import { TENANT_B_KEY } from "./keys";
 import { pollUntil } from "./poll";
 import { rpcClient, rpcError } from "./rpc-client";
@@ -54,6 +55,20 @@ describe("jobs", () => {
     expect(resultText(done.result!)).toBe("Long running operation completed. Duration: 2 seconds, Steps: 4.");
     const finished = Date.parse(done.finished_at!);
     expect(Date.parse(done.expires_at!) - finished).toBe(10 * 60_000);
+  }, 20_000);
+
+  it("tells the session's event listeners each step: running, its progress, and the result once done", async () => {
+    await restBind("job-events");
+    const listener = await EventListener.open("job-events");
+    const started = await startJob("job-events", LONG, { duration: 1, steps: 2 });
+    const events = await listener.until((e) => e.event === "job" && (e.data as { status: string }).status !== "running");
+    const steps = events.filter((e) => e.event === "job").map((e) => e.data as Record<string, unknown>);
+    expect(steps.every((s) => s.job_id === started.job_id && s.tool_name === LONG)).toBe(true);
+    expect(steps.filter((s) => s.status === "running").map((s) => s.progress)).toEqual(expect.arrayContaining([1, 2]));
+    const done = steps.at(-1)!;
+    expect(done).toMatchObject({ status: "succeeded", progress: 2, total: 2, result: { success: true } });
+    expect(steps.slice(0, -1).some((s) => "result" in s)).toBe(false);
+    await listener.close();
   }, 20_000);
 
   it("is asked for by Prefer: respond-async too; a body's mode says otherwise; sync execute is unchanged", async () => {

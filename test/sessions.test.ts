@@ -6,6 +6,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { restBind, restExecute, restGetSession, restListTools, restUnbind } from "./api";
+import { EXPIRY_WARNING_MS } from "../durable-objects/session-alarm";
 import { TENANT_B_KEY } from "./keys";
 import { sessionObject } from "./session-object";
 
@@ -156,12 +157,12 @@ describe("durability", () => {
 });
 
 describe("idle expiry", () => {
-  it("binding sets the alarm one idle TTL ahead", async () => {
+  it("binding sets the alarm one idle TTL ahead, less the expiry warning", async () => {
     const before = Date.now();
     await restBind("alarm-1");
     const alarm = await runInDurableObject(sessionObject("alarm-1"), (_i, state) => state.storage.getAlarm());
-    expect(alarm).toBeGreaterThanOrEqual(before + DAY_MS);
-    expect(alarm).toBeLessThanOrEqual(Date.now() + DAY_MS);
+    expect(alarm).toBeGreaterThanOrEqual(before + DAY_MS - EXPIRY_WARNING_MS);
+    expect(alarm).toBeLessThanOrEqual(Date.now() + DAY_MS - EXPIRY_WARNING_MS);
   });
 
   it("the alarm deletes a session idle past its TTL, which then answers 404", async () => {
@@ -226,6 +227,6 @@ describe("idle expiry", () => {
       alarm: await state.storage.getAlarm(),
     }));
     expect(lastUsed).toBeGreaterThan(stale + 3600 * 1000);
-    expect(alarm).toBe(lastUsed + DAY_MS);
+    expect(alarm).toBe(lastUsed + DAY_MS - EXPIRY_WARNING_MS);
   });
 });

@@ -22,9 +22,14 @@ export class ToolRouter {
 
   #policy: ToolPolicy;
 
+  /**
+   * @param onListed told how every source answered each listing (the session's `tools_changed` events come
+   *   from it).
+   */
   constructor(
     private readonly sources: readonly ToolSource[],
     policy: ToolPolicy = ToolPolicy.OPEN,
+    private readonly onListed?: (sources: readonly SourceReport[]) => void,
   ) {
     this.#policy = policy;
   }
@@ -58,6 +63,7 @@ export class ToolRouter {
       }
     }
     this.#index = index;
+    this.onListed?.(sources);
     return { tools, sources };
   }
 

@@ -20,6 +20,7 @@ import {
   unbindResponses,
 } from "./examples";
 import { acceptedJobResponse, asyncRequested, jobAnswer, registerJobRoutes } from "./job-routes";
+import { registerEventsRoute } from "./events-route";
 import { jsonBody } from "./json-body";
 import { checkRelayHandshake } from "./relay-handshake";
 import { API, BODY, common, json, jsonRequest } from "./route-parts";
@@ -241,4 +242,5 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   registerJobRoutes(app);
+  registerEventsRoute(app);
 }

@@ -39,6 +39,8 @@ export interface SlotContext {
   waitUntil: (promise: Promise<unknown>) => void;
   /** A connection opened (see {@link UpstreamConnection}'s `onOpened`). */
   onConnectionOpened: () => void;
+  /** A server's list was fetched anew (it may have changed). */
+  onCatalogChanged?: () => void;
 }
 
 /** A server's state in a listing, and why it lists no tools. */
@@ -150,6 +152,7 @@ export class ServerSlot {
     this.failedAt = null;
     const catalog: Catalog = { tools: outcome.value.tools, fetchedAt: Date.now(), complete: outcome.value.complete };
     this.catalog = catalog;
+    this.#context.onCatalogChanged?.();
     if (catalog.complete) {
       const entry: CachedToolList = { server: this.config.name, fetched_at: catalog.fetchedAt, tools: catalog.tools };
       await writeToolList(kv, await this.#cacheKey, entry, settings.tool_cache_ttl_seconds);

@@ -41,6 +41,8 @@ export interface ExternalSourceOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** A connection opened: from now on {@link ExternalToolSource.closeIdle} must run by {@link ExternalToolSource.nextIdleCloseAt}. */
   onConnectionOpened: () => void;
+  /** A server's list was fetched anew: the session lists its tools again to report what changed. */
+  onCatalogChanged?: () => void;
 }
 
 export class ExternalToolSource implements ToolSource {
@@ -166,8 +168,8 @@ export class ExternalToolSource implements ToolSource {
   }
 
   #slotContext(): SlotContext {
-    const { settings, kv, store, waitUntil, onConnectionOpened } = this.#options;
-    return { settings, kv, store, waitUntil, onConnectionOpened, lifetime: this.#lifetime.signal };
+    const { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged } = this.#options;
+    return { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged, lifetime: this.#lifetime.signal };
   }
 
   #idleCloseMs(): number {
