@@ -16,6 +16,7 @@ import { FrameDrop, type FrameParse, parseRelayMessage } from "../src/tools/devi
 import { DevicePeer, type InitializeInput } from "../src/tools/device/peer";
 import { RelayCloseCode, RelaySockets, relayAutoResponse } from "./device-relay";
 import type { SqlDeviceStore } from "./device-storage";
+import type { SessionLog } from "./session-log";
 import type { BindingRow } from "./session-storage";
 import { deviceView } from "./session-views";
 
@@ -25,8 +26,11 @@ export class SessionDevice {
   #devicePeer: DevicePeer | undefined;
   #drops: FrameDropLog | undefined;
 
-  constructor(ctx: DurableObjectState, store: SqlDeviceStore) {
+  readonly #log: SessionLog;
+
+  constructor(ctx: DurableObjectState, store: SqlDeviceStore, log: SessionLog) {
     this.#store = store;
+    this.#log = log;
     this.#relays = new RelaySockets(ctx);
     ctx.setWebSocketAutoResponse(relayAutoResponse());
   }
@@ -42,8 +46,11 @@ export class SessionDevice {
     const { 0: client, 1: server } = new WebSocketPair();
     const peer = this.peer(binding);
     // Unique across bindings too: a late close of a relay from before an unbind must not match this one.
-    const relay = Math.max(this.#store.state().relay + 1, Date.now());
+    const previous = this.#store.state().relay;
+    const relay = Math.max(previous + 1, Date.now());
+    if (this.#relays.isOpen(previous)) this.#log.relay(binding, "replaced", previous, { by: relay });
     this.#relays.accept(server, relay);
+    this.#log.relay(binding, "opened", relay);
     await peer.relayOpened(relay, initializeInput(binding));
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -79,6 +86,8 @@ export class SessionDevice {
   relayEnded(binding: BindingRow, ws: WebSocket, reason: string): void {
     const relay = this.#relays.generationOf(ws);
     if (relay !== null) this.peer(binding).relayClosed(relay, reason);
+    // A replaced relay's close was logged as its replacement.
+    if (relay !== null && relay === this.#store.relay()) this.#log.relay(binding, "closed", relay, { reason });
     this.#drops?.flush();
   }
 

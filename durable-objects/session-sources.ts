@@ -7,6 +7,7 @@
 import type { ServiceConfig } from "../src/config/schema";
 import { DeviceToolSource } from "../src/tools/device/source";
 import type { DevicePeer } from "../src/tools/device/peer";
+import type { ServerEvent } from "../src/tools/external/server-slot";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
 import { ExternalToolSource } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
@@ -33,6 +34,8 @@ export interface SessionSourcesOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
   onConnectionOpened: () => void;
+  /** A server went down or came back, or its circuit opened or closed. */
+  onServerEvent: (event: ServerEvent) => void;
 }
 
 export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
@@ -44,6 +47,7 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     store: options.upstreamSessions,
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
+    onServerEvent: options.onServerEvent,
   });
   const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)], options.policy);
   return { router, external };

@@ -20,7 +20,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { FrameReceipt } from "../src/contract/device-frames";
-import type { ExecutionResult } from "../src/contract/execution";
 import type { ServerStatus } from "../src/contract/servers";
 import type { SessionView } from "../src/contract/session";
 import type { ToolList } from "../src/contract/tools";
@@ -41,12 +40,14 @@ import {
   type BindCommand,
   type BindOutcome,
   type ExecuteCommand,
+  type ExecuteOutcome,
   failure,
   NOT_BOUND_MESSAGE,
   notBound,
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
+import { SessionLog } from "./session-log";
 import { SessionSeat } from "./session-seat";
 import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
@@ -65,11 +66,13 @@ export class SessionObject extends DurableObject<Env> {
   readonly #storage: SessionStorage;
   readonly #device: SessionDevice;
   readonly #seat: SessionSeat;
+  readonly #log: SessionLog;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#storage = new SessionStorage(ctx.storage);
-    this.#device = new SessionDevice(ctx, this.#storage.device);
+    this.#log = new SessionLog(env);
+    this.#device = new SessionDevice(ctx, this.#storage.device, this.#log);
     this.#seat = new SessionSeat(ctx, env);
   }
 
@@ -127,7 +130,7 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: { tools, sources } };
   }
 
-  async execute(command: ExecuteCommand): Promise<SessionOutcome<ExecutionResult>> {
+  async execute(command: ExecuteCommand): Promise<ExecuteOutcome> {
     // Taken now: an unbind while the tool is being looked up must still cancel this call.
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
@@ -142,13 +145,16 @@ export class SessionObject extends DurableObject<Env> {
     const args = coerceArguments(resolved.tool.input_schema, command.arguments);
     // Every source but one that checks its own (local tools) gets only arguments its tool's schema accepts.
     const issues = resolved.source.checksArguments ? [] : argumentIssues(resolved.tool, args);
-    if (issues.length > 0) return { ok: true, value: invalidArguments(resolved.tool.name, issues) };
-    const result = await resolved.source.callTool(resolved.tool, args, {
-      session: sessionContext(binding),
-      signal: lifetime,
-      timeoutMs: command.timeout_ms,
-    });
-    return { ok: true, value: result };
+    const result =
+      issues.length > 0
+        ? invalidArguments(resolved.tool.name, issues)
+        : await resolved.source.callTool(resolved.tool, args, {
+            session: sessionContext(binding),
+            signal: lifetime,
+            timeoutMs: command.timeout_ms,
+          });
+    this.#log.execution(binding, command, resolved.tool.source, result);
+    return { ok: true, value: result, source: resolved.tool.source };
   }
 
   /** Each configured external server as this session sees it: connection state, breaker, tool count. */
@@ -182,9 +188,11 @@ export class SessionObject extends DurableObject<Env> {
    * The relay's WebSocket upgrade, the only request `fetch` serves (the Worker has checked the upgrade header):
    * a bound session only, answered 404 before upgrading otherwise. The new relay replaces any older one.
    */
-  override async fetch(_request: Request): Promise<Response> {
+  override async fetch(request: Request): Promise<Response> {
     const binding = await this.#use();
-    if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse();
+    // The Worker passes its request id in the header it answers it in (src/api/request-id.ts).
+    const requestId = request.headers.get("X-Request-Id") ?? undefined;
+    if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse(requestId);
     const upgrade = await this.#device.openRelay(binding);
     await this.#armAlarm(binding);
     return upgrade;
@@ -222,6 +230,7 @@ export class SessionObject extends DurableObject<Env> {
       return;
     }
     if (Date.now() >= expiresAt(binding, this.#config())) {
+      this.#log.expired(binding, Math.round((Date.now() - binding.last_used_at) / 1000));
       await this.#forget("session expired");
       return;
     }
@@ -302,6 +311,7 @@ export class SessionObject extends DurableObject<Env> {
         const bound = this.#load();
         if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
       },
+      onServerEvent: (event) => this.#log.server(binding, event),
     });
     return this.#sources;
   }

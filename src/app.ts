@@ -14,6 +14,7 @@ import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
 import { registerRestRoutes } from "./api/rest/routes";
 import { requestId } from "./api/request-id";
+import { requestLog } from "./api/request-log";
 import { HealthResponse } from "./api/rest/schemas";
 import { connectApp } from "./api/rpc/connect-adapter";
 import { toConnectError } from "./api/rpc/connect-errors";
@@ -23,6 +24,7 @@ import { loadConfig, requireConfig } from "./config/load";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { MCPService } from "./gen/mcp/service_pb";
+import { errorText, loggerFor } from "./observability/log";
 import { fieldIssues, invalidRequest } from "./validation";
 
 export const SERVICE_NAME = "xiaozhi-mcp-service";
@@ -84,7 +86,7 @@ const healthRoute = createRoute({
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use("*", requestId());
+  app.use("*", requestId(), requestLog());
 
   app.openapi(healthRoute, (c) => {
     const loaded = loadConfig(c.env);
@@ -109,14 +111,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerDocs(app, SERVICE_VERSION);
 
   answerWrongMethods(app);
-  app.notFound((c) => new ApiError("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`).toResponse());
+  app.notFound((c) =>
+    new ApiError("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`).toResponse(c.var.requestId),
+  );
   app.onError((err, c) => {
-    if (err instanceof ApiError) return err.toResponse();
+    if (err instanceof ApiError) return err.toResponse(c.var.requestId);
     if (err instanceof HTTPException && err.status < 500) {
-      return new ApiError("invalid_request", err.message).toResponse();
+      return new ApiError("invalid_request", err.message).toResponse(c.var.requestId);
     }
-    console.error("unhandled error", { request_id: c.var.requestId, error: err });
-    return new ApiError("internal", "internal error").toResponse();
+    loggerFor(c.env).error("unhandled_error", { request_id: c.var.requestId, error: errorText(err) });
+    return new ApiError("internal", "internal error").toResponse(c.var.requestId);
   });
   return app;
 }

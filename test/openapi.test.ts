@@ -73,7 +73,7 @@ describe("/openapi.json", () => {
   it("describes the bind body with its required fields and the error shape", async () => {
     const { body } = await openApiDocument();
     expect(body.components.schemas.BindRequest?.required).toEqual(["device_id", "client_id"]);
-    expect(body.components.schemas.Error?.properties?.error?.required).toEqual(["code", "message"]);
+    expect(body.components.schemas.Error?.properties?.error?.required).toEqual(["code", "message", "request_id"]);
     expect(body.components.securitySchemes.bearerAuth).toEqual({ type: "http", scheme: "bearer" });
   });
 

@@ -5,7 +5,10 @@
  */
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
+import type { Context } from "hono";
+import { REQUEST_ID_HEADER } from "../request-id";
+import { noteRequest } from "../request-log";
+import { bindSession, type CallFor, executeTool, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import {
   type Examples,
@@ -203,28 +206,35 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(bindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
-    return c.json(await bindSession(c.env, c.var.tenant, sessionId, c.req.valid("json")), 200);
+    noteRequest(c, { session: sessionId });
+    return c.json(await bindSession(c.env, callFor(c), sessionId, c.req.valid("json")), 200);
   });
 
   app.openapi(getSessionRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, sessionId).describe()), 200);
   });
 
   app.openapi(unbindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     return c.json(await unbindSession(c.env, c.var.tenant, sessionId), 200);
   });
 
   app.openapi(relayRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     checkRelayHandshake(c.req.raw);
-    // An upgrade cannot travel over RPC: this one request reaches the session as a fetch.
-    return sessionStub(c.env, c.var.tenant, sessionId).fetch(c.req.raw);
+    // An upgrade cannot travel over RPC: this one request reaches the session as a fetch, with the request's id.
+    const request = new Request(c.req.raw);
+    request.headers.set(REQUEST_ID_HEADER, c.var.requestId);
+    return sessionStub(c.env, c.var.tenant, sessionId).fetch(request);
   });
 
   app.openapi(messagesRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     const frame = c.req.valid("json");
     const receipt = unwrap(await sessionStub(c.env, c.var.tenant, sessionId).handleDeviceFrame(frame));
     return c.json({ success: receipt.handled, result: receipt.result }, 200);
@@ -232,11 +242,13 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listToolsRoute, async (c) => {
     const { session_id } = c.req.valid("query");
+    noteRequest(c, { session: session_id });
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).listTools()), 200);
   });
 
   app.openapi(listServersRoute, async (c) => {
     const { session_id } = c.req.valid("query");
+    noteRequest(c, { session: session_id });
     const servers = unwrap(await sessionStub(c.env, c.var.tenant, session_id).servers());
     return c.json({ servers }, 200);
   });
@@ -244,7 +256,15 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(executeRoute, async (c) => {
     const { toolName } = c.req.valid("param");
     const { session_id, arguments: args, device_id, timeout_ms } = c.req.valid("json");
+    noteRequest(c, { session: session_id, tool: toolName });
     const command = { tool_name: toolName, arguments: args, device_id, timeout_ms };
-    return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).execute(command)), 200);
+    const { result, source } = await executeTool(c.env, callFor(c), session_id, command);
+    noteRequest(c, { source });
+    return c.json(result, 200);
   });
+}
+
+/** The tenant and the request id of an authenticated request. */
+function callFor(c: Context<AppEnv>): CallFor {
+  return { tenant: c.var.tenant, requestId: c.var.requestId };
 }

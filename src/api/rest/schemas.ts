@@ -94,6 +94,10 @@ export const ErrorResponse = z
       code: z.enum(Object.keys(ErrorStatus) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
       details: z.unknown().optional(),
+      request_id: z.string().openapi({
+        description: "The request's id, as answered in `X-Request-Id`: its lines in the service's log carry it",
+        example: "3f0c9a52-5d1e-4b7a-9c51-0f6d2e8a7b14",
+      }),
     }),
   })
   .openapi("Error");

@@ -25,7 +25,7 @@ import type { CallOptions, ToolSource } from "../types";
 import { type Catalog, toolDescriptor } from "./catalog";
 import { meansToolGone } from "./errors";
 import { assignToolNames, toolKey } from "./naming";
-import { ServerSlot, type SlotContext } from "./server-slot";
+import { type ServerEvent, ServerSlot, type SlotContext } from "./server-slot";
 import { serverStatuses, stdioMessage } from "./status";
 import type { UpstreamSessionStore } from "./upstream-session";
 
@@ -40,6 +40,8 @@ export interface ExternalSourceOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** A connection opened: from now on {@link ExternalToolSource.closeIdle} must run by {@link ExternalToolSource.nextIdleCloseAt}. */
   onConnectionOpened: () => void;
+  /** A server went down or came back, or its circuit opened or closed (see {@link ServerEvent}). */
+  onServerEvent?: (event: ServerEvent) => void;
 }
 
 export class ExternalToolSource implements ToolSource {
@@ -161,8 +163,8 @@ export class ExternalToolSource implements ToolSource {
   }
 
   #slotContext(): SlotContext {
-    const { settings, kv, store, waitUntil, onConnectionOpened } = this.#options;
-    return { settings, kv, store, waitUntil, onConnectionOpened, lifetime: this.#lifetime.signal };
+    const { settings, kv, store, waitUntil, onConnectionOpened, onServerEvent } = this.#options;
+    return { settings, kv, store, waitUntil, onConnectionOpened, onServerEvent, lifetime: this.#lifetime.signal };
   }
 
   #idleCloseMs(): number {
