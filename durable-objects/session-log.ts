@@ -12,12 +12,15 @@
  * | `breaker_opened`, `breaker_closed` | warn, info | a server's circuit opened (calls fail fast), or closed again |
  * | `relay_opened`, `relay_replaced`, `relay_closed` | info | the device relay opened, was replaced by a newer one, or closed |
  * | `session_expired` | info | the alarm forgot a session idle past its TTL |
+ *
+ * A server's changes are also kept by the tenant's object (tenant.ts), the tenant-wide view of its servers.
  */
 import type { ExecutionResult } from "../src/contract/execution";
 import type { Env } from "../src/env";
 import { type LogFields, type Logger, loggerFor } from "../src/observability/log";
 import type { ServerEvent } from "../src/tools/external/server-slot";
 import type { ExecuteCommand } from "./session-api";
+import { tenantStub } from "./tenant";
 
 /** Who the session is, on every line. */
 export interface SessionKey {
@@ -26,7 +29,11 @@ export interface SessionKey {
 }
 
 export class SessionLog {
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    /** Keeps the object alive for work the caller does not wait for. */
+    private readonly waitUntil: (promise: Promise<unknown>) => void,
+  ) {}
 
   /**
    * An execution answered: a failed one is logged with its code and message. Refused arguments are logged by
@@ -46,10 +53,16 @@ export class SessionLog {
     });
   }
 
-  /** A server's health changed as this session sees it. */
+  /** A server's health changed as this session sees it: logged, and kept in the tenant's view of its servers. */
   server(key: SessionKey, event: ServerEvent): void {
     const bad = event.kind === "upstream_down" || event.kind === "breaker_opened";
-    this.#logger(key).log(bad ? "warn" : "info", event.kind, { server: event.server, reason: event.reason });
+    const logger = this.#logger(key);
+    logger.log(bad ? "warn" : "info", event.kind, { server: event.server, reason: event.reason });
+    this.waitUntil(
+      tenantStub(this.env, key.tenant)
+        .recordServerEvent(key.session_id, event)
+        .catch((error: unknown) => logger.warn("server_view_not_updated", { server: event.server, error: String(error) })),
+    );
   }
 
   /** The device relay changed: `relay` is its generation, `fields` say more (a close's reason). */

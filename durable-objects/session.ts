@@ -71,7 +71,7 @@ export class SessionObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#storage = new SessionStorage(ctx.storage);
-    this.#log = new SessionLog(env);
+    this.#log = new SessionLog(env, (promise) => ctx.waitUntil(promise));
     this.#device = new SessionDevice(ctx, this.#storage.device, this.#log);
     this.#seat = new SessionSeat(ctx, env);
   }

@@ -1,6 +1,6 @@
 /**
  * @module app
- * Composes the Worker's HTTP surface: health and API docs (no auth), the authenticated `/api/v1` routes and
+ * Composes the Worker's HTTP surface: health, readiness and API docs (no auth), the authenticated `/api/v1` routes and
  * `mcp.MCPService` over Connect and gRPC-Web (both behind the API key, the config check and the tenant's rate
  * limit), and one error model for everything, including unknown routes (404)
  * and wrong methods (405).
@@ -12,6 +12,7 @@ import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
 import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
+import { registerReady } from "./api/rest/ready";
 import { registerRestRoutes } from "./api/rest/routes";
 import { requestId } from "./api/request-id";
 import { requestLog } from "./api/request-log";
@@ -94,6 +95,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const config = !loaded.ok ? "invalid" : loaded.config.mcpServers.some((s) => s.kind === "invalid") ? "partial" : "ok";
     return c.json({ status: config === "ok" ? "ok" : "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config }, 200);
   });
+
+  registerReady(app);
 
   app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);

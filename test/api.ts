@@ -12,7 +12,8 @@ import type {
   ErrorResponse,
   ExecutionResult,
   MessageResponse,
-  ServersResponse,
+  SessionServersResponse,
+  TenantServersResponse,
   SessionView,
   ToolsResponse,
   UnbindResponse,
@@ -24,7 +25,8 @@ export type SessionBody = z.infer<typeof SessionView>;
 export type UnbindBody = z.infer<typeof UnbindResponse>;
 export type ToolsBody = z.infer<typeof ToolsResponse>;
 export type ExecutionBody = z.infer<typeof ExecutionResult>;
-export type ServersBody = z.infer<typeof ServersResponse>;
+export type ServersBody = z.infer<typeof SessionServersResponse>;
+export type TenantServersBody = z.infer<typeof TenantServersResponse>;
 export type MessageBody = z.infer<typeof MessageResponse>;
 /**
  * An error answer, its `code` read as a string: one check then reads an API error's code and a failed

@@ -8,6 +8,8 @@ import type { AppEnv } from "../../env";
 import type { Context } from "hono";
 import { REQUEST_ID_HEADER } from "../request-id";
 import { noteRequest } from "../request-log";
+import { tenantStub } from "../../../durable-objects/tenant";
+import { tenantServerViews } from "../../tools/external/status";
 import { bindSession, type CallFor, executeTool, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import {
@@ -190,10 +192,13 @@ export const listServersRoute = createRoute({
   path: "/api/v1/mcp/servers",
   operationId: "listServers",
   tags: ["tools"],
-  summary: "The configured external MCP servers as a session sees them: state, transport, tools, last error, breaker",
+  summary:
+    "The configured external MCP servers as a session sees them, or (without session_id) as the tenant's sessions last saw them",
   description:
-    "Every configured server, disabled, unsupported (stdio) and invalid ones included, with this session's connection " +
-    "to it: `idle` until a call or a listing needs it.",
+    "Every configured server, disabled, unsupported (stdio) and invalid ones included. With `session_id`: this " +
+    "session's connection to it (`idle` until a call or a listing needs it), tools, last error and breaker. Without: " +
+    "for operators, each server's health as the tenant's sessions last reported a change (`down` when a connection " +
+    "failed, `up` when one was ready again, `unknown` until one did), its circuit, and which session saw it when.",
   request: { query: ServersQuery },
   responses: {
     200: json(ServersResponse, "Every configured server", serverLists),
@@ -248,6 +253,10 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listServersRoute, async (c) => {
     const { session_id } = c.req.valid("query");
+    if (session_id === undefined) {
+      const sightings = await tenantStub(c.env, c.var.tenant).serverSightings();
+      return c.json({ servers: tenantServerViews(c.var.config.mcpServers, sightings) }, 200);
+    }
     noteRequest(c, { session: session_id });
     const servers = unwrap(await sessionStub(c.env, c.var.tenant, session_id).servers());
     return c.json({ servers }, 200);

@@ -8,7 +8,7 @@ import { z } from "@hono/zod-openapi";
 import { type ErrorCode, ErrorStatus } from "../../errors";
 import { DeviceFrame as DeviceFrameContract } from "../../contract/device-frames";
 import { ExecuteRequest as ExecuteRequestContract, ExecutionResult as ExecutionResultContract } from "../../contract/execution";
-import { ServerStatusJson } from "../../contract/servers";
+import { ServerStatusJson, TenantServerJson } from "../../contract/servers";
 import {
   BindAnswerJson,
   BindRequest as BindRequestContract,
@@ -37,7 +37,10 @@ export const ToolsQuery = z.object({
   session_id: SessionId.openapi({ param: { name: "session_id", in: "query" } }),
 });
 
-export const ServersQuery = ToolsQuery;
+/** Without `session_id`: the tenant-wide view of the servers, as its sessions last saw them. */
+export const ServersQuery = z.object({
+  session_id: SessionId.optional().openapi({ param: { name: "session_id", in: "query", required: false } }),
+});
 
 export const BindRequest = BindRequestContract.openapi("BindRequest");
 
@@ -52,7 +55,12 @@ export const SourceReport = SourceReportContract;
 /** Named in the contract (each answer that nests it refers to the one component). */
 export const ServerStatus = ServerStatusJson;
 
-export const ServersResponse = z.object({ servers: z.array(ServerStatus) }).openapi("ServersResponse");
+export const SessionServersResponse = z.object({ servers: z.array(ServerStatus) }).openapi("ServersResponse");
+
+export const TenantServersResponse = z.object({ servers: z.array(TenantServerJson) }).openapi("TenantServersResponse");
+
+/** With `session_id`: the session's view; without: the tenant's. */
+export const ServersResponse = z.union([SessionServersResponse, TenantServersResponse]);
 
 export const ToolsResponse = ToolList.openapi("ToolsResponse");
 
