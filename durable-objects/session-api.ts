@@ -5,17 +5,22 @@
  * `{ ok: false, error }` (exceptions lose their type across RPC); the Worker maps them to API errors.
  */
 import type { BatchRequest } from "../src/contract/batch";
-import type { ExecuteRequest } from "../src/contract/execution";
+import type { ExecuteRequest, ExecutionResult } from "../src/contract/execution";
 import type { BindRequest, SessionView } from "../src/contract/session";
 import type { ErrorCode } from "../src/errors";
 
-export type BindCommand = BindRequest & { tenant: string; sessionId: string };
+/** The id of the Worker's request a command serves (its `X-Request-Id`): the session's log lines for it carry it. */
+export interface RequestTag {
+  request_id?: string;
+}
+
+export type BindCommand = BindRequest & { tenant: string; sessionId: string } & RequestTag;
 
 /** An execute request for one tool; `timeout_ms` absent: each source applies its own default. */
-export type ExecuteCommand = Omit<ExecuteRequest, "session_id" | "mode"> & { tool_name: string };
+export type ExecuteCommand = Omit<ExecuteRequest, "session_id" | "mode"> & { tool_name: string } & RequestTag;
 
 /** A batch of calls: each call's `timeout_ms` absent means its source's default. */
-export type BatchCommand = Omit<BatchRequest, "session_id">;
+export type BatchCommand = Omit<BatchRequest, "session_id"> & RequestTag;
 
 export type SessionErrorCode = Extract<
   ErrorCode,
@@ -33,6 +38,9 @@ export type SessionErrorCode = Extract<
 export type SessionFailure = { ok: false; error: { code: SessionErrorCode; message: string; details?: Record<string, number> } };
 
 export type SessionOutcome<T> = { ok: true; value: T } | SessionFailure;
+
+/** How an execution ended, with the source of the tool that ran (for the request's log line). */
+export type ExecuteOutcome = { ok: true; value: ExecutionResult; source?: string } | SessionFailure;
 
 export interface BindOutcome {
   created: boolean;

@@ -21,12 +21,15 @@ import { DevicePeer, type InitializeInput } from "../src/tools/device/peer";
 import { RelayCloseCode, RelaySockets, relayAutoResponse } from "./device-relay";
 import type { SqlDeviceStore } from "./device-storage";
 import type { SessionEvents } from "./session-events";
+import type { SessionLog } from "./session-log";
 import type { BindingRow } from "./session-storage";
 import { deviceView } from "./session-views";
 
 /** Where the device's moments go. */
 export interface DeviceEventSink {
   events: SessionEvents;
+  /** The relay's openings and closings, logged. */
+  log: SessionLog;
   /** The device's tools may have changed: the session lists its tools again (in the background). */
   toolsMayHaveChanged: () => void;
 }
@@ -61,7 +64,9 @@ export class SessionDevice {
     const previous = this.#store.state().relay;
     const replaced = this.#relays.isOpen(previous);
     const relay = Math.max(previous + 1, Date.now());
+    if (replaced) this.#sink.log.relay(binding, "replaced", previous, { by: relay });
     this.#relays.accept(server, relay);
+    this.#sink.log.relay(binding, "opened", relay);
     if (replaced) this.#sink.events.emit("relay", { state: "replaced", relay: previous });
     this.#sink.events.emit("relay", { state: "opened", relay });
     await peer.relayOpened(relay, initializeInput(binding));
@@ -107,6 +112,7 @@ export class SessionDevice {
     if (relay !== null) this.peer(binding).relayClosed(relay, reason);
     if (relay !== null && relay === this.#store.relay() && relay !== this.#reportedClose) {
       this.#reportedClose = relay;
+      this.#sink.log.relay(binding, "closed", relay, { reason });
       this.#sink.events.emit("relay", { state: "closed", relay, reason });
       this.#sink.toolsMayHaveChanged();
     }

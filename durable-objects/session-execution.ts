@@ -23,6 +23,18 @@ export interface PreparedCall {
   run(options: CallOptions): Promise<ExecutionResult>;
 }
 
+/** What a call ended with: every call a session runs (or refuses) is told to the session's observer. */
+export interface FinishedCall {
+  tool: string;
+  /** The tool's source; `unknown` for a tool the session does not offer. */
+  source: string;
+  result: ExecutionResult;
+  durationMs: number;
+}
+
+/** Hears of every finished call (the session's log and metrics). */
+export type CallObserver = (call: FinishedCall) => void;
+
 /** The message of an unknown tool, the same in execute's 404 and in a batch's result. */
 export function toolNotFoundMessage(name: string): string {
   return `no tool named "${name}" in this session`;
@@ -37,11 +49,12 @@ export async function prepareCommand(
   binding: BindingRow,
   command: ExecuteCommand,
   lifetime: AbortSignal,
+  observe: CallObserver,
 ): Promise<SessionOutcome<PreparedCall>> {
   if (command.device_id !== undefined && command.device_id !== binding.device_id) {
     return failure("device_mismatch", `device_id "${command.device_id}" is not the device bound to this session`);
   }
-  const call = await prepareCall(router, command.tool_name, command.arguments);
+  const call = await prepareCall(router, command.tool_name, command.arguments, observe);
   if (lifetime.aborted) return notBound();
   if (!call) return failure("tool_not_found", toolNotFoundMessage(command.tool_name));
   return { ok: true, value: call };
@@ -53,26 +66,47 @@ export function runBatch(
   calls: readonly BatchCall[],
   concurrency: number | undefined,
   options: CallOptions,
+  observe: CallObserver,
 ): Promise<ExecutionResult[]> {
   return mapBounded(calls, concurrency ?? DEFAULT_BATCH_CONCURRENCY, async (call) => {
-    const prepared = await prepareCall(router, call.tool_name, call.arguments);
+    const prepared = await prepareCall(router, call.tool_name, call.arguments, observe);
     if (options.signal?.aborted) return executionError("cancelled", `${call.tool_name}: the session ended`);
-    if (!prepared) return executionError("tool_not_found", toolNotFoundMessage(call.tool_name));
+    if (!prepared) {
+      const result = executionError("tool_not_found", toolNotFoundMessage(call.tool_name));
+      observe({ tool: call.tool_name, source: "unknown", result, durationMs: 0 });
+      return result;
+    }
     return prepared.run({ ...options, timeoutMs: call.timeout_ms });
   });
 }
 
-/** The tool `name` with `rawArgs` brought to its schema and checked; null when the session offers no such tool. */
-async function prepareCall(router: ToolRouter, name: string, rawArgs: Record<string, unknown>): Promise<PreparedCall | null> {
+/**
+ * The tool `name` with `rawArgs` brought to its schema and checked, its run told to `observe`; null when the
+ * session offers no such tool.
+ */
+async function prepareCall(
+  router: ToolRouter,
+  name: string,
+  rawArgs: Record<string, unknown>,
+  observe: CallObserver,
+): Promise<PreparedCall | null> {
   const resolved = await router.resolve(name);
   if (!resolved) return null;
   const { tool, source } = resolved;
   const args = coerceArguments(tool.input_schema, rawArgs);
   // Every source but one that checks its own (local tools) gets only arguments its tool's schema accepts.
   const issues = source.checksArguments ? [] : argumentIssues(tool, args);
-  if (issues.length > 0) {
-    const refused = invalidArguments(tool.name, issues);
-    return { tool, run: () => Promise.resolve(refused) };
-  }
-  return { tool, run: (options) => source.callTool(tool, args, options) };
+  const call =
+    issues.length > 0
+      ? () => Promise.resolve(invalidArguments(tool.name, issues))
+      : (options: CallOptions) => source.callTool(tool, args, options);
+  return {
+    tool,
+    run: async (options) => {
+      const started = Date.now();
+      const result = await call(options);
+      observe({ tool: tool.name, source: tool.source, result, durationMs: Date.now() - started });
+      return result;
+    },
+  };
 }

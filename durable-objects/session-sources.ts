@@ -8,6 +8,7 @@ import type { ServiceConfig } from "../src/config/schema";
 import type { SourceReport } from "../src/contract/tools";
 import { DeviceToolSource } from "../src/tools/device/source";
 import type { DevicePeer } from "../src/tools/device/peer";
+import type { ServerEvent } from "../src/tools/external/server-slot";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
 import { ExternalToolSource } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
@@ -38,6 +39,8 @@ export interface SessionSourcesOptions {
   onCatalogChanged: () => void;
   /** How every source answered a listing (each source's tool count). */
   onToolsListed: (sources: readonly SourceReport[]) => void;
+  /** A server went down or came back, or its circuit opened or closed. */
+  onServerEvent: (event: ServerEvent) => void;
 }
 
 export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
@@ -50,6 +53,7 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
     onCatalogChanged: options.onCatalogChanged,
+    onServerEvent: options.onServerEvent,
   });
   const sources = [new LocalToolSource(config), external, new DeviceToolSource(options.peer)];
   const router = new ToolRouter(sources, options.policy, options.onToolsListed);

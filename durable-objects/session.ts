@@ -23,7 +23,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
-import type { ExecutionResult } from "../src/contract/execution";
 import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
 import type { ServerStatus } from "../src/contract/servers";
 import type { SessionView } from "../src/contract/session";
@@ -43,6 +42,8 @@ import {
   type BindCommand,
   type BindOutcome,
   type ExecuteCommand,
+  type ExecuteOutcome,
+  type RequestTag,
   failure,
   LISTEN_PATH,
   NOT_BOUND_MESSAGE,
@@ -50,9 +51,10 @@ import {
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
-import { prepareCommand, runBatch } from "./session-execution";
+import { type CallObserver, prepareCommand, runBatch } from "./session-execution";
 import { SessionJobs } from "./session-jobs";
 import { SessionEvents } from "./session-events";
+import { SessionLog } from "./session-log";
 import { SessionSeat } from "./session-seat";
 import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
@@ -73,13 +75,16 @@ export class SessionObject extends DurableObject<Env> {
   readonly #seat: SessionSeat;
   readonly #jobs: SessionJobs;
   readonly #events: SessionEvents;
+  readonly #log: SessionLog;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#storage = new SessionStorage(ctx.storage);
+    this.#log = new SessionLog(env, (promise) => ctx.waitUntil(promise));
     this.#events = new SessionEvents(ctx, this.#storage.events);
     this.#device = new SessionDevice(ctx, this.#storage.device, {
       events: this.#events,
+      log: this.#log,
       toolsMayHaveChanged: () => this.#relist(),
     });
     this.#seat = new SessionSeat(ctx, env);
@@ -136,16 +141,22 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: { tools, sources } };
   }
 
-  async execute(command: ExecuteCommand): Promise<SessionOutcome<ExecutionResult>> {
+  async execute(command: ExecuteCommand): Promise<ExecuteOutcome> {
     // Taken now: an unbind while the tool is being looked up must still cancel this call.
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
     if (!binding) return notBound();
-    const call = await prepareCommand(this.#sourcesFor(binding).router, binding, command, lifetime);
+    const call = await prepareCommand(
+      this.#sourcesFor(binding).router,
+      binding,
+      command,
+      lifetime,
+      this.#observer(binding, command),
+    );
     if (!call.ok) return call;
     await this.#recordUse(binding);
     const result = await call.value.run({ session: sessionContext(binding), signal: lifetime, timeoutMs: command.timeout_ms });
-    return { ok: true, value: result };
+    return { ok: true, value: result, source: call.value.tool.source };
   }
 
   /** Several calls in one request, a bounded number at once; each call's failure is its own result. */
@@ -154,7 +165,8 @@ export class SessionObject extends DurableObject<Env> {
     const binding = await this.#use();
     if (!binding) return notBound();
     const options = { session: sessionContext(binding), signal: lifetime };
-    const results = await runBatch(this.#sourcesFor(binding).router, command.calls, command.max_concurrency, options);
+    const { router } = this.#sourcesFor(binding);
+    const results = await runBatch(router, command.calls, command.max_concurrency, options, this.#observer(binding, command));
     return { ok: true, value: { results } };
   }
 
@@ -163,7 +175,13 @@ export class SessionObject extends DurableObject<Env> {
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
     if (!binding) return notBound();
-    const call = await prepareCommand(this.#sourcesFor(binding).router, binding, command, lifetime);
+    const call = await prepareCommand(
+      this.#sourcesFor(binding).router,
+      binding,
+      command,
+      lifetime,
+      this.#observer(binding, command),
+    );
     if (!call.ok) return call;
     await this.#recordUse(binding);
     const options = { session: sessionContext(binding), signal: lifetime, timeoutMs: command.timeout_ms };
@@ -219,7 +237,9 @@ export class SessionObject extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const binding = url.pathname === LISTEN_PATH ? this.#load() : await this.#use();
-    if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse();
+    // The Worker passes its request id in the header it answers it in (src/api/request-id.ts).
+    const requestId = request.headers.get("X-Request-Id") ?? undefined;
+    if (!binding) return new ApiError("session_not_found", NOT_BOUND_MESSAGE).toResponse(requestId);
     if (url.pathname === LISTEN_PATH) return this.#events.listen(url);
     const upgrade = await this.#device.openRelay(binding);
     await this.#armAlarm(binding);
@@ -264,6 +284,7 @@ export class SessionObject extends DurableObject<Env> {
     }
     const config = this.#config();
     if (Date.now() >= expiresAt(binding, config)) {
+      this.#log.expired(binding, Math.round((Date.now() - binding.last_used_at) / 1000));
       await this.#forget("expired");
       return;
     }
@@ -309,6 +330,11 @@ export class SessionObject extends DurableObject<Env> {
     if (!finished) return;
     const binding = this.#load();
     if (binding) this.ctx.waitUntil(this.#armAlarm(binding));
+  }
+
+  /** What hears of each call a request runs: the session's log (failures, with the request's id). */
+  #observer(binding: BindingRow, { request_id }: RequestTag): CallObserver {
+    return (call) => this.#log.execution(binding, request_id, call);
   }
 
   #relayEnded(ws: WebSocket, reason: string): void {
@@ -365,6 +391,7 @@ export class SessionObject extends DurableObject<Env> {
       },
       onCatalogChanged: () => this.#relist(),
       onToolsListed: (sources) => this.#events.toolsListed(sources),
+      onServerEvent: (event) => this.#log.server(binding, event),
     });
     return this.#sources;
   }

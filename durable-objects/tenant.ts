@@ -1,10 +1,15 @@
 /**
  * @module durable-objects/tenant
  * One tenant's Durable Object: the set of its bound sessions, the one place they are counted, so that
- * `limits.max_sessions_per_tenant` can cap them (and a metrics gauge can read the count).
+ * `limits.max_sessions_per_tenant` can cap them (and a metrics gauge can read the count); and how its sessions
+ * last saw each external server.
  *
  * ## Storage layout
  * - `tenant_session(session_id PRIMARY KEY, seated_at)`: one row per bound session (ms since epoch).
+ * - `tenant_server(server PRIMARY KEY, health, breaker, reason, session_id, seen_at)`: the last change one of the
+ *   tenant's sessions reported of each external server ({@link TenantObject.recordServerEvent}): the tenant-wide
+ *   view operators read without a session id. Written only when a session sees a change (a server going down or
+ *   coming back, a circuit opening or closing), never per request.
  *
  * ## Lifecycle
  * A session's object takes a seat before it writes a new binding ({@link TenantObject.takeSeat}), gives it back
@@ -17,6 +22,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { Env } from "../src/env";
+import type { ServerEvent } from "../src/tools/external/server-slot";
+import type { ServerSighting } from "../src/tools/external/status";
 import { Sql } from "./sql";
 
 /** What asking for a seat answers: `added` when the session was not seated before (only then is it given back on failure). */
@@ -32,6 +39,15 @@ export interface SeatRequest {
 
 const CountRow = z.object({ n: z.number().int() });
 
+const ServerRow = z.object({
+  server: z.string(),
+  health: z.enum(["up", "down"]),
+  breaker: z.enum(["closed", "open"]).nullable(),
+  reason: z.string().nullable(),
+  session_id: z.string(),
+  seen_at: z.number().int(),
+});
+
 export class TenantObject extends DurableObject<Env> {
   readonly #sql: Sql;
 
@@ -39,6 +55,36 @@ export class TenantObject extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = new Sql(ctx.storage.sql);
     this.#sql.run("CREATE TABLE IF NOT EXISTS tenant_session (session_id TEXT PRIMARY KEY, seated_at INTEGER NOT NULL)");
+    this.#sql.run(
+      "CREATE TABLE IF NOT EXISTS tenant_server (server TEXT PRIMARY KEY, health TEXT NOT NULL, breaker TEXT, " +
+        "reason TEXT, session_id TEXT NOT NULL, seen_at INTEGER NOT NULL)",
+    );
+  }
+
+  /** Keeps what a session saw change of a server: its health, or its circuit (the other field stays as it was). */
+  recordServerEvent(sessionId: string, event: ServerEvent): void {
+    const now = Date.now();
+    const known = this.#sql.first(ServerRow, "SELECT * FROM tenant_server WHERE server = ?", event.server);
+    const down = event.kind === "upstream_down";
+    const health = event.kind === "upstream_up" ? "up" : down ? "down" : (known?.health ?? "up");
+    const breaker =
+      event.kind === "breaker_opened" ? "open" : event.kind === "breaker_closed" ? "closed" : (known?.breaker ?? null);
+    const reason =
+      down || event.kind === "breaker_opened" ? (event.reason ?? null) : health === "up" ? null : (known?.reason ?? null);
+    this.#sql.run(
+      "INSERT OR REPLACE INTO tenant_server (server, health, breaker, reason, session_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+      event.server,
+      health,
+      breaker,
+      reason,
+      sessionId,
+      now,
+    );
+  }
+
+  /** What the tenant's sessions last saw of each server that one of them reported. */
+  serverSightings(): ServerSighting[] {
+    return this.#sql.rows(ServerRow, "SELECT * FROM tenant_server").map((row) => ({ ...row, seen_at: new Date(row.seen_at) }));
   }
 
   /** Seats `sessionId` unless the tenant is at its cap; a session already seated keeps its one seat. */

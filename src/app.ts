@@ -1,6 +1,6 @@
 /**
  * @module app
- * Composes the Worker's HTTP surface: health and API docs (no auth), the authenticated `/api/v1` routes and
+ * Composes the Worker's HTTP surface: health, readiness and API docs (no auth), the authenticated `/api/v1` routes and
  * `mcp.MCPService` over Connect and gRPC-Web (both behind the API key, the config check and the tenant's rate
  * limit), and one error model for everything, including unknown routes (404)
  * and wrong methods (405).
@@ -12,8 +12,10 @@ import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
 import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
+import { registerReady } from "./api/rest/ready";
 import { registerRestRoutes } from "./api/rest/routes";
 import { requestId } from "./api/request-id";
+import { requestLog } from "./api/request-log";
 import { HealthResponse } from "./api/rest/schemas";
 import { connectApp } from "./api/rpc/connect-adapter";
 import { toConnectError } from "./api/rpc/connect-errors";
@@ -23,6 +25,7 @@ import { loadConfig, requireConfig } from "./config/load";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { MCPService } from "./gen/mcp/service_pb";
+import { errorText, loggerFor } from "./observability/log";
 import { fieldIssues, invalidRequest } from "./validation";
 
 export const SERVICE_NAME = "xiaozhi-mcp-service";
@@ -84,7 +87,7 @@ const healthRoute = createRoute({
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use("*", requestId());
+  app.use("*", requestId(), requestLog());
 
   app.openapi(healthRoute, (c) => {
     const loaded = loadConfig(c.env);
@@ -92,6 +95,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const config = !loaded.ok ? "invalid" : loaded.config.mcpServers.some((s) => s.kind === "invalid") ? "partial" : "ok";
     return c.json({ status: config === "ok" ? "ok" : "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config }, 200);
   });
+
+  registerReady(app);
 
   app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);
@@ -109,14 +114,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerDocs(app, SERVICE_VERSION);
 
   answerWrongMethods(app);
-  app.notFound((c) => new ApiError("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`).toResponse());
+  app.notFound((c) =>
+    new ApiError("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`).toResponse(c.var.requestId),
+  );
   app.onError((err, c) => {
-    if (err instanceof ApiError) return err.toResponse();
+    if (err instanceof ApiError) return err.toResponse(c.var.requestId);
     if (err instanceof HTTPException && err.status < 500) {
-      return new ApiError("invalid_request", err.message).toResponse();
+      return new ApiError("invalid_request", err.message).toResponse(c.var.requestId);
     }
-    console.error("unhandled error", { request_id: c.var.requestId, error: err });
-    return new ApiError("internal", "internal error").toResponse();
+    loggerFor(c.env).error("unhandled_error", { request_id: c.var.requestId, error: errorText(err) });
+    return new ApiError("internal", "internal error").toResponse(c.var.requestId);
   });
   return app;
 }

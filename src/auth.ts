@@ -38,6 +38,17 @@ export const apiKeyAuth = (): MiddlewareHandler<AppEnv> =>
     await next();
   };
 
+/** Why `API_KEYS` cannot be used (missing, not JSON, a key too short, empty), or null when it can: for /ready. */
+export function apiKeysProblem(raw: string | undefined): string | null {
+  try {
+    void configuredKeys(raw);
+    return null;
+  } catch (error) {
+    if (error instanceof ApiError) return error.message;
+    throw error;
+  }
+}
+
 function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];

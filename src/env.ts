@@ -4,6 +4,7 @@
  * (worker-configuration.d.ts, `npm run types`), plus the vars and secrets (see the README's configuration table).
  */
 import type { ServiceConfig } from "./config/schema";
+import type { LogFields } from "./observability/log";
 
 export interface Env extends __BaseEnv_Env {
   /** Secret: JSON object mapping each API key to its tenant name. */
@@ -14,6 +15,8 @@ export interface Env extends __BaseEnv_Env {
   MCP_SERVERS?: string;
   /** Var: `off` turns the per-tenant rate limit off, `on` on, whatever `limits.rate_limit.enabled` says. */
   RATE_LIMITS?: string;
+  /** Var: `debug`, `info`, `warn` or `error`: overrides `log.level` of the checked-in config. */
+  LOG_LEVEL?: string;
   /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */
   [name: string]: unknown;
 }
@@ -24,6 +27,8 @@ export interface AppEnv {
   Variables: {
     /** The request's id (the caller's `X-Request-Id`, or a new one), answered in `X-Request-Id`. */
     requestId: string;
+    /** What the handler noted for the request's log line (api/request-log.ts: session, tool, source). */
+    requestNote: LogFields;
     /** The tenant the request's API key belongs to (set by the auth middleware). */
     tenant: string;
     /** The validated service config (set by the config middleware). */

@@ -1,6 +1,7 @@
 /**
  * @module errors
- * The one error model of every API: `{"error": {"code", "message", "details"}}` with an HTTP status.
+ * The one error model of every API: `{"error": {"code", "message", "details", "request_id"}}` with an HTTP status;
+ * `request_id` is the request's `X-Request-Id`, the key to its lines in the service's log.
  * Route code throws {@link ApiError}; `app.onError` turns it (and anything unexpected) into the response.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -30,7 +31,7 @@ export type ErrorCode = keyof typeof ErrorStatus;
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown };
+  error: { code: ErrorCode; message: string; details?: unknown; request_id?: string };
 }
 
 /** An expected failure at the API edge: the message is safe to show the caller. */
@@ -49,13 +50,15 @@ export class ApiError extends Error {
     return ErrorStatus[this.code];
   }
 
-  toBody(): ErrorBody {
+  /** The body, with the id of the request it answers when known. */
+  toBody(requestId?: string): ErrorBody {
     const error: ErrorBody["error"] = { code: this.code, message: this.message };
     if (this.details !== undefined) error.details = this.details;
+    if (requestId !== undefined) error.request_id = requestId;
     return { error };
   }
 
-  toResponse(): Response {
-    return Response.json(this.toBody(), { status: this.status, headers: this.headers });
+  toResponse(requestId?: string): Response {
+    return Response.json(this.toBody(requestId), { status: this.status, headers: this.headers });
   }
 }

@@ -14,7 +14,8 @@ import type {
   ExecutionResult,
   Job,
   MessageResponse,
-  ServersResponse,
+  SessionServersResponse,
+  TenantServersResponse,
   SessionView,
   ToolsResponse,
   UnbindResponse,
@@ -26,7 +27,8 @@ export type SessionBody = z.infer<typeof SessionView>;
 export type UnbindBody = z.infer<typeof UnbindResponse>;
 export type ToolsBody = z.infer<typeof ToolsResponse>;
 export type ExecutionBody = z.infer<typeof ExecutionResult>;
-export type ServersBody = z.infer<typeof ServersResponse>;
+export type ServersBody = z.infer<typeof SessionServersResponse>;
+export type TenantServersBody = z.infer<typeof TenantServersResponse>;
 export type MessageBody = z.infer<typeof MessageResponse>;
 export type BatchBody = z.infer<typeof BatchResponse>;
 export type JobBody = z.infer<typeof Job>;

@@ -78,4 +78,23 @@ describe("circuit breaker", () => {
     b.release();
     expect(b.tryAcquire()).toBe(true);
   });
+
+  it("tells each change of state, once: opened from closed, half-open for the probe, closed again", () => {
+    let now = 0;
+    const changes: string[] = [];
+    const b = new CircuitBreaker({
+      failureThreshold: 2,
+      cooldownMs: 1000,
+      now: () => now,
+      onChange: (from, to) => changes.push(`${from}>${to}`),
+    });
+    b.fail();
+    b.fail();
+    b.fail();
+    now += 1000;
+    b.tryAcquire();
+    b.succeed();
+    b.succeed();
+    expect(changes).toEqual(["closed>open", "open>half_open", "half_open>closed"]);
+  });
 });

@@ -57,6 +57,7 @@ describe("a refused relay upgrade", () => {
         error: {
           code: "upgrade_required",
           message: 'unsupported WebSocket version (got "8"): send Sec-WebSocket-Version: 13',
+          request_id: oldVersion.headers.get("X-Request-Id"),
         },
       },
     });

@@ -167,7 +167,9 @@ describe("RPC paths next to REST's routing", () => {
   it("an unknown procedure is the app's 404, which Connect clients read as unimplemented", async () => {
     const res = await post("/mcp.MCPService/Nope", { "Content-Type": "application/json" });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: "not_found", message: "no route POST /mcp.MCPService/Nope" } });
+    expect(await res.json()).toEqual({
+      error: { code: "not_found", message: "no route POST /mcp.MCPService/Nope", request_id: res.headers.get("X-Request-Id") },
+    });
   });
 
   it("a GET on a procedure is Connect's 405, not REST's", async () => {

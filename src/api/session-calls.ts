@@ -4,7 +4,8 @@
  * session lives (one Durable Object per tenant and session id, so a tenant only ever reaches its own), its
  * expected failures as API errors, and the answers to binding and unbinding.
  */
-import type { BindCommand, SessionOutcome } from "../../durable-objects/session-api";
+import type { BindCommand, ExecuteCommand, ExecuteOutcome, SessionOutcome } from "../../durable-objects/session-api";
+import type { ExecutionResult } from "../contract/execution";
 import type { BindAnswer, UnbindAnswer } from "../contract/session";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
@@ -20,16 +21,36 @@ export function unwrap<T>(outcome: SessionOutcome<T>): T {
   throw new ApiError(outcome.error.code, outcome.error.message, outcome.error.details);
 }
 
+/** Who a call is made for: the tenant, and the id of the request (the session's log lines for it carry it). */
+export interface CallFor {
+  tenant: string;
+  requestId: string;
+}
+
 /** Binds `sessionId` (binding again updates it); `session_limit_reached` when the tenant has no seat left. */
 export async function bindSession(
   env: Env,
-  tenant: string,
+  { tenant, requestId }: CallFor,
   sessionId: string,
-  fields: Omit<BindCommand, "tenant" | "sessionId">,
+  fields: Omit<BindCommand, "tenant" | "sessionId" | "request_id">,
 ): Promise<BindAnswer> {
-  const outcome = unwrap(await sessionStub(env, tenant, sessionId).bind({ ...fields, tenant, sessionId }));
+  const command: BindCommand = { ...fields, tenant, sessionId, request_id: requestId };
+  const outcome = unwrap(await sessionStub(env, tenant, sessionId).bind(command));
   const message = outcome.created ? "session bound" : "session binding updated";
   return { success: true, created: outcome.created, message, session: outcome.session };
+}
+
+/** Executes a tool of `sessionId`: its result (a failed execution included), and the source of the tool that ran. */
+export async function executeTool(
+  env: Env,
+  { tenant, requestId }: CallFor,
+  sessionId: string,
+  command: Omit<ExecuteCommand, "request_id">,
+): Promise<{ result: ExecutionResult; source: string | undefined }> {
+  // The stub's type drops the success (its result holds `unknown` values, which RPC's types do not follow).
+  const outcome = (await sessionStub(env, tenant, sessionId).execute({ ...command, request_id: requestId })) as ExecuteOutcome;
+  if (outcome.ok) return { result: outcome.value, source: outcome.source };
+  return unwrap(outcome);
 }
 
 /** Forgets `sessionId` and everything it holds; `session_not_found` when it was not bound. */

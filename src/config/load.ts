@@ -9,6 +9,7 @@
  * Vars applied, in order:
  * - `SESSION_IDLE_TTL_SECONDS` overrides `session.idle_ttl_seconds`;
  * - `RATE_LIMITS` (`on`/`off`) overrides `limits.rate_limit.enabled`;
+ * - `LOG_LEVEL` (`debug`, `info`, `warn`, `error`) overrides `log.level`;
  * - `MCP_SERVERS` (JSON `{"mcpServers": {...}}`) replaces the checked-in `mcpServers`;
  * - `${NAME}` / `${NAME:default}` in the server entries are filled from any var or secret (see config/substitute).
  */
@@ -18,18 +19,24 @@ import type { FieldIssue } from "../validation";
 import { parseJson } from "../util/json";
 import { fieldIssues, summarizeIssues } from "../validation";
 import { type InvalidServerConfig, McpServersDocument } from "./mcp-servers";
-import { ServiceConfig } from "./schema";
+import { LogLevel, ServiceConfig } from "./schema";
 import { isJsonObject, substituteServerVars, type VarSource } from "./substitute";
 
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; message: string; details: unknown };
 
 /** The vars config loading reads (the Worker's env has them): the named ones, and any other for substitution. */
-export type ConfigEnv = { SESSION_IDLE_TTL_SECONDS?: string; RATE_LIMITS?: string; MCP_SERVERS?: string } & VarSource;
+export type ConfigEnv = {
+  SESSION_IDLE_TTL_SECONDS?: string;
+  RATE_LIMITS?: string;
+  LOG_LEVEL?: string;
+  MCP_SERVERS?: string;
+} & VarSource;
 
 interface CachedConfig {
   raw: unknown;
   idleTtl: string | undefined;
   rateLimits: string | undefined;
+  logLevel: string | undefined;
   mcpServers: string | undefined;
   /** The vars `${NAME}` substitution read, with the values it saw. */
   vars: Array<[string, unknown]>;
@@ -45,6 +52,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
     cache.raw === raw &&
     cache.idleTtl === env.SESSION_IDLE_TTL_SECONDS &&
     cache.rateLimits === env.RATE_LIMITS &&
+    cache.logLevel === env.LOG_LEVEL &&
     cache.mcpServers === env.MCP_SERVERS &&
     cache.vars.every(([name, value]) => env[name] === value)
   ) {
@@ -55,6 +63,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
     raw,
     idleTtl: env.SESSION_IDLE_TTL_SECONDS,
     rateLimits: env.RATE_LIMITS,
+    logLevel: env.LOG_LEVEL,
     mcpServers: env.MCP_SERVERS,
     vars: varsRead.map((name) => [name, env[name]]),
     result,
@@ -77,7 +86,9 @@ function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; vars
   if (!withTtl.ok) return { result: invalid(withTtl.issues), varsRead: [] };
   const withSwitch = applyRateLimitSwitch(env, withTtl.raw);
   if (!withSwitch.ok) return { result: invalid(withSwitch.issues), varsRead: [] };
-  const withServers = applyMcpServersVar(env, withSwitch.raw);
+  const withLogLevel = applyLogLevel(env, withSwitch.raw);
+  if (!withLogLevel.ok) return { result: invalid(withLogLevel.issues), varsRead: [] };
+  const withServers = applyMcpServersVar(env, withLogLevel.raw);
   if (!withServers.ok) return { result: invalid(withServers.issues), varsRead: [] };
 
   let config = withServers.raw;
@@ -149,6 +160,22 @@ function applyRateLimitSwitch(env: ConfigEnv, raw: Record<string, unknown>): Ste
   const limits = isJsonObject(raw.limits) ? raw.limits : {};
   const rateLimit = isJsonObject(limits.rate_limit) ? limits.rate_limit : {};
   return { ok: true, raw: { ...raw, limits: { ...limits, rate_limit: { ...rateLimit, enabled: value === "on" } } } };
+}
+
+/** `LOG_LEVEL` sets `log.level`, whatever the config says. */
+function applyLogLevel(env: ConfigEnv, raw: Record<string, unknown>): Step {
+  const value = env.LOG_LEVEL;
+  if (value === undefined) return { ok: true, raw };
+  const level = LogLevel.safeParse(value);
+  if (!level.success) {
+    const allowed = LogLevel.options.map((name) => `"${name}"`).join(", ");
+    return {
+      ok: false,
+      issues: [{ field: "LOG_LEVEL", rule: "enum", message: `LOG_LEVEL must be one of ${allowed}, got "${value}"` }],
+    };
+  }
+  const log = isJsonObject(raw.log) ? raw.log : {};
+  return { ok: true, raw: { ...raw, log: { ...log, level: level.data } } };
 }
 
 /** `MCP_SERVERS` replaces the checked-in server list; an empty value leaves it alone. */

@@ -136,6 +136,13 @@ export const LimitsConfig = z
   .strict();
 export type LimitsConfig = z.infer<typeof LimitsConfig>;
 
+/** How much the service logs: each level includes the ones after it (`debug` < `info` < `warn` < `error`). */
+export const LogLevel = z.enum(["debug", "info", "warn", "error"]);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+/** The structured log (src/observability/log.ts). The `LOG_LEVEL` var overrides `level`. */
+export const LogConfig = z.object({ level: LogLevel.default("info") }).strict();
+
 export const ServiceConfig = z
   .object({
     /** Which local tools are offered. */
@@ -160,6 +167,7 @@ export const ServiceConfig = z
     /** External MCP servers by name, in the `.mcp_server_settings.json` shape (`MCP_SERVERS` replaces them). */
     mcpServers: McpServers.default([]),
     external: ExternalConfig.default(ExternalConfig.parse({})),
+    log: LogConfig.default({ level: "info" }),
   })
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfig>;

@@ -1,6 +1,7 @@
 /**
  * @module contract/servers
- * A configured external MCP server as a session sees it: connection state, transport, tools, breaker.
+ * A configured external MCP server as a session sees it: connection state, transport, tools, breaker; and as a
+ * tenant's sessions last saw it (`TenantServer`).
  * Declared once over the moment's form (see contract/time): `ServerStatus` is what the session's Durable
  * Object answers, `ServerStatusJson` what REST writes.
  */
@@ -65,3 +66,32 @@ export type BreakerView = z.infer<typeof BreakerView>;
 export const ServerStatus = serverStatusOf(Moment);
 export type ServerStatus = z.infer<typeof ServerStatus>;
 export const ServerStatusJson = serverStatusOf(IsoMoment).openapi("ServerStatus");
+
+/** How a server last looked to a tenant's sessions: `unknown` until one of them reported a change. */
+export const ServerHealth = z.enum(["up", "down", "unknown"]);
+export type ServerHealth = z.infer<typeof ServerHealth>;
+
+const tenantServerOf = <T extends MomentSchema>(moment: T) =>
+  z.object({
+    name: z.string(),
+    configured: z.enum(["enabled", "disabled", "unsupported", "invalid"]).openapi({
+      description: "enabled: sessions use it; unsupported: a stdio server; invalid: an entry that cannot be used as configured",
+    }),
+    transport: z
+      .enum([...TransportSetting.options, "stdio"])
+      .nullable()
+      .openapi({ description: "As configured" }),
+    url: z.string().nullable().openapi({ description: "Scheme, host and path (no query, no credentials)" }),
+    health: ServerHealth.openapi({
+      description: "As the tenant's sessions last saw it: down when a connection failed, up when one was ready again",
+    }),
+    breaker: BreakerState.nullable().openapi({ description: "The circuit as the last session to report saw it" }),
+    last_error: z.string().nullable().openapi({ description: "Why it went down (or why it is not used), as last seen" }),
+    seen_at: z.nullable(moment).openapi({ description: "When a session last reported a change; null: never" }),
+    seen_by_session: z.string().nullable().openapi({ description: "The session that reported it" }),
+  });
+
+/** A configured server as the tenant's sessions last saw it (`GET /api/v1/mcp/servers` without a session). */
+export const TenantServer = tenantServerOf(Moment);
+export type TenantServer = z.infer<typeof TenantServer>;
+export const TenantServerJson = tenantServerOf(IsoMoment).openapi("TenantServer");

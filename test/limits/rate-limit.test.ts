@@ -40,6 +40,7 @@ describe("the per-tenant rate limit", () => {
         code: "rate_limited",
         message: `rate limit reached: too many requests for this tenant; retry after ${period} s`,
         details: { retry_after_seconds: period },
+        request_id: over.headers.get("X-Request-Id"),
       },
     });
 

@@ -53,6 +53,7 @@ describe("the cap on bound sessions per tenant", () => {
         code: "session_limit_reached",
         message: expect.stringContaining("the most limits.max_sessions_per_tenant allows") as string,
         details: { limit: TEST_SESSION_CAP, bound: TEST_SESSION_CAP },
+        request_id: refused.headers.get("X-Request-Id"),
       },
     });
     expect((await restRequest(`/api/v1/mcp/sessions/extra`)).status).toBe(404);

@@ -82,6 +82,9 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
   },
 };
 
+/** The request id the examples show (a generated one; a gateway's own `X-Request-Id` is echoed instead). */
+const EXAMPLE_REQUEST_ID = "3f0c9a52-5d1e-4b7a-9c51-0f6d2e8a7b14";
+
 /** A 401 says which scheme to use. */
 const CHALLENGE = { "WWW-Authenticate": { description: "`Bearer`", schema: { type: "string" as const } } };
 
@@ -100,7 +103,7 @@ function errorResponse(codes: ErrorCode[]) {
   const examples = Object.fromEntries(
     codes.map((code) => {
       const { when, ...body } = ERROR_CODES[code];
-      return [code, { summary: when, value: { error: { code, ...body } } }];
+      return [code, { summary: when, value: { error: { code, ...body, request_id: EXAMPLE_REQUEST_ID } } }];
     }),
   );
   return {

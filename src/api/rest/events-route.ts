@@ -19,6 +19,8 @@ import {
   SessionExpiringData,
   ToolsChangedData,
 } from "../../contract/events";
+import { REQUEST_ID_HEADER } from "../request-id";
+import { noteRequest } from "../request-log";
 import type { AppEnv } from "../../env";
 import { sessionStub } from "../session-calls";
 import { errorResponses } from "./error-responses";
@@ -125,10 +127,13 @@ export const eventsRoute = createRoute({
 export function registerEventsRoute(app: OpenAPIHono<AppEnv>): void {
   app.openapi(eventsRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").last_event_id;
     const url = new URL(`https://session${LISTEN_PATH}`);
     if (after !== undefined) url.searchParams.set("after", String(after));
-    const res = await sessionStub(c.env, c.var.tenant, sessionId).fetch(url, { headers: { Upgrade: "websocket" } });
+    const res = await sessionStub(c.env, c.var.tenant, sessionId).fetch(url, {
+      headers: { Upgrade: "websocket", [REQUEST_ID_HEADER]: c.var.requestId },
+    });
     // Not upgraded: the session's error (not bound) as it answered it.
     if (!res.webSocket) return res;
     return eventStream(res.webSocket);

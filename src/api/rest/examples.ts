@@ -250,4 +250,22 @@ export const serverLists = {
       ],
     },
   },
+  tenant: {
+    summary: "Without session_id: as the tenant's sessions last saw each server",
+    value: {
+      servers: [
+        {
+          name: "everything",
+          configured: "enabled",
+          transport: "auto",
+          url: "http://127.0.0.1:3001/mcp",
+          health: "down",
+          breaker: "open",
+          last_error: "everything failed 5 times in a row: calls fail fast for 30 s more, then one call probes it",
+          seen_at: BOUND_AT,
+          seen_by_session: "demo-1",
+        },
+      ],
+    },
+  },
 } satisfies Examples<typeof ServersResponse>;

@@ -8,6 +8,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { ExecuteRequest } from "../../contract/execution";
 import type { JobView } from "../../contract/jobs";
 import type { AppEnv } from "../../env";
+import { noteRequest } from "../request-log";
 import { sessionStub, unwrap } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import { acceptedJobs, batchRequests, batchResponses, cancelledJobs, jobs } from "./job-examples";
@@ -89,18 +90,22 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(batchRoute, async (c) => {
     const { session_id, calls, max_concurrency } = c.req.valid("json");
-    return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).executeBatch({ calls, max_concurrency })), 200);
+    noteRequest(c, { session: session_id });
+    const batch = { calls, max_concurrency, request_id: c.var.requestId };
+    return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).executeBatch(batch)), 200);
   });
 
   app.openapi(getJobRoute, async (c) => {
     const { jobId } = c.req.valid("param");
     const { session_id } = c.req.valid("query");
+    noteRequest(c, { session: session_id });
     return c.json(jobAnswer(unwrap(await sessionStub(c.env, c.var.tenant, session_id).job(jobId))).body, 200);
   });
 
   app.openapi(cancelJobRoute, async (c) => {
     const { jobId } = c.req.valid("param");
     const { session_id } = c.req.valid("query");
+    noteRequest(c, { session: session_id });
     return c.json(jobAnswer(unwrap(await sessionStub(c.env, c.var.tenant, session_id).cancelJob(jobId))).body, 200);
   });
 }

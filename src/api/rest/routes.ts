@@ -5,7 +5,12 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
+import type { Context } from "hono";
+import { REQUEST_ID_HEADER } from "../request-id";
+import { noteRequest } from "../request-log";
+import { tenantStub } from "../../../durable-objects/tenant";
+import { tenantServerViews } from "../../tools/external/status";
+import { bindSession, type CallFor, executeTool, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import {
   bindRequests,
@@ -174,10 +179,13 @@ export const listServersRoute = createRoute({
   path: "/api/v1/mcp/servers",
   operationId: "listServers",
   tags: ["tools"],
-  summary: "The configured external MCP servers as a session sees them: state, transport, tools, last error, breaker",
+  summary:
+    "The configured external MCP servers as a session sees them, or (without session_id) as the tenant's sessions last saw them",
   description:
-    "Every configured server, disabled, unsupported (stdio) and invalid ones included, with this session's connection " +
-    "to it: `idle` until a call or a listing needs it.",
+    "Every configured server, disabled, unsupported (stdio) and invalid ones included. With `session_id`: this " +
+    "session's connection to it (`idle` until a call or a listing needs it), tools, last error and breaker. Without: " +
+    "for operators, each server's health as the tenant's sessions last reported a change (`down` when a connection " +
+    "failed, `up` when one was ready again, `unknown` until one did), its circuit, and which session saw it when.",
   request: { query: ServersQuery },
   responses: {
     200: json(ServersResponse, "Every configured server", serverLists),
@@ -190,28 +198,35 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(bindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
-    return c.json(await bindSession(c.env, c.var.tenant, sessionId, c.req.valid("json")), 200);
+    noteRequest(c, { session: sessionId });
+    return c.json(await bindSession(c.env, callFor(c), sessionId, c.req.valid("json")), 200);
   });
 
   app.openapi(getSessionRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, sessionId).describe()), 200);
   });
 
   app.openapi(unbindRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     return c.json(await unbindSession(c.env, c.var.tenant, sessionId), 200);
   });
 
   app.openapi(relayRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     checkRelayHandshake(c.req.raw);
-    // An upgrade cannot travel over RPC: this one request reaches the session as a fetch.
-    return sessionStub(c.env, c.var.tenant, sessionId).fetch(c.req.raw);
+    // An upgrade cannot travel over RPC: this one request reaches the session as a fetch, with the request's id.
+    const request = new Request(c.req.raw);
+    request.headers.set(REQUEST_ID_HEADER, c.var.requestId);
+    return sessionStub(c.env, c.var.tenant, sessionId).fetch(request);
   });
 
   app.openapi(messagesRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
+    noteRequest(c, { session: sessionId });
     const frame = c.req.valid("json");
     const receipt = unwrap(await sessionStub(c.env, c.var.tenant, sessionId).handleDeviceFrame(frame));
     return c.json({ success: receipt.handled, result: receipt.result }, 200);
@@ -219,11 +234,17 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listToolsRoute, async (c) => {
     const { session_id } = c.req.valid("query");
+    noteRequest(c, { session: session_id });
     return c.json(unwrap(await sessionStub(c.env, c.var.tenant, session_id).listTools()), 200);
   });
 
   app.openapi(listServersRoute, async (c) => {
     const { session_id } = c.req.valid("query");
+    if (session_id === undefined) {
+      const sightings = await tenantStub(c.env, c.var.tenant).serverSightings();
+      return c.json({ servers: tenantServerViews(c.var.config.mcpServers, sightings) }, 200);
+    }
+    noteRequest(c, { session: session_id });
     const servers = unwrap(await sessionStub(c.env, c.var.tenant, session_id).servers());
     return c.json({ servers }, 200);
   });
@@ -231,16 +252,24 @@ export function registerRestRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(executeRoute, async (c) => {
     const { toolName } = c.req.valid("param");
     const { session_id, arguments: args, device_id, timeout_ms, mode } = c.req.valid("json");
+    noteRequest(c, { session: session_id, tool: toolName });
     const command = { tool_name: toolName, arguments: args, device_id, timeout_ms };
-    const session = sessionStub(c.env, c.var.tenant, session_id);
     if (asyncRequested(mode, c.req.header("Prefer"))) {
-      const { body, headers } = jobAnswer(unwrap(await session.startJob(command)));
+      const session = sessionStub(c.env, c.var.tenant, session_id);
+      const { body, headers } = jobAnswer(unwrap(await session.startJob({ ...command, request_id: c.var.requestId })));
       return c.json(body, 202, headers);
     }
+    const { result, source } = await executeTool(c.env, callFor(c), session_id, command);
+    noteRequest(c, { source });
     // Typed explicitly: beside the 202, inference would widen the result's `unknown` field to any JSON value.
-    return c.json<ExecutionResultValue, 200>(unwrap(await session.execute(command)), 200);
+    return c.json<ExecutionResultValue, 200>(result, 200);
   });
 
   registerJobRoutes(app);
   registerEventsRoute(app);
+}
+
+/** The tenant and the request id of an authenticated request. */
+function callFor(c: Context<AppEnv>): CallFor {
+  return { tenant: c.var.tenant, requestId: c.var.requestId };
 }

@@ -14,7 +14,7 @@ import {
 } from "../../contract/execution";
 import { BatchRequest as BatchRequestContract, BatchResults } from "../../contract/batch";
 import { JobViewJson } from "../../contract/jobs";
-import { ServerStatusJson } from "../../contract/servers";
+import { ServerStatusJson, TenantServerJson } from "../../contract/servers";
 import {
   BindAnswerJson,
   BindRequest as BindRequestContract,
@@ -39,7 +39,10 @@ export const ToolsQuery = z.object({
   session_id: SessionId.openapi({ param: { name: "session_id", in: "query" } }),
 });
 
-export const ServersQuery = ToolsQuery;
+/** Without `session_id`: the tenant-wide view of the servers, as its sessions last saw them. */
+export const ServersQuery = z.object({
+  session_id: SessionId.optional().openapi({ param: { name: "session_id", in: "query", required: false } }),
+});
 
 /** A job's path: its id, and whose session it is in the query (`?session_id=`). */
 export const JobPathParams = z.object({
@@ -68,7 +71,12 @@ export const SourceReport = SourceReportContract;
 /** Named in the contract (each answer that nests it refers to the one component). */
 export const ServerStatus = ServerStatusJson;
 
-export const ServersResponse = z.object({ servers: z.array(ServerStatus) }).openapi("ServersResponse");
+export const SessionServersResponse = z.object({ servers: z.array(ServerStatus) }).openapi("ServersResponse");
+
+export const TenantServersResponse = z.object({ servers: z.array(TenantServerJson) }).openapi("TenantServersResponse");
+
+/** With `session_id`: the session's view; without: the tenant's. */
+export const ServersResponse = z.union([SessionServersResponse, TenantServersResponse]);
 
 export const ToolsResponse = ToolList.openapi("ToolsResponse");
 
@@ -110,6 +118,10 @@ export const ErrorResponse = z
       code: z.enum(Object.keys(ErrorStatus) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
       details: z.unknown().optional(),
+      request_id: z.string().openapi({
+        description: "The request's id, as answered in `X-Request-Id`: its lines in the service's log carry it",
+        example: "3f0c9a52-5d1e-4b7a-9c51-0f6d2e8a7b14",
+      }),
     }),
   })
   .openapi("Error");

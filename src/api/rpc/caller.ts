@@ -1,17 +1,23 @@
 /**
  * @module api/rpc/caller
- * Who an RPC runs for: the Worker's bindings, the tenant of the API key and the service config. The Connect
+ * Who an RPC runs for: the Worker's bindings, the tenant of the API key, the service config and the request's id
+ * and log line. The Connect
  * adapter puts them on the handler context once the app's middleware has authenticated the call.
  */
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { ServiceConfig } from "../../config/schema";
 import type { Env } from "../../env";
+import type { RequestNote } from "../request-log";
 
 /** What an authenticated call runs with. */
 export interface Caller {
   env: Env;
   tenant: string;
   config: ServiceConfig;
+  /** The request's id (`X-Request-Id`), passed on to the session's commands. */
+  requestId: string;
+  /** Adds fields to the request's log line (see api/request-log.ts). */
+  note: (fields: RequestNote) => void;
 }
 
 /** The context key the adapter sets for every authenticated call. */

@@ -31,6 +31,7 @@ import {
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { readBodyCapped } from "../read-body";
+import { noteRequest } from "../request-log";
 import { kCaller } from "./caller";
 import { BINARY_READ_OPTIONS, checkRequest, explainRefusal, kRequestBody } from "./request-checks";
 
@@ -95,7 +96,13 @@ async function serve(
   if (rejection) {
     values.set(kRejection, rejection);
   } else {
-    values.set(kCaller, { env: c.env, tenant: c.var.tenant, config: c.var.config });
+    values.set(kCaller, {
+      env: c.env,
+      tenant: c.var.tenant,
+      config: c.var.config,
+      requestId: c.var.requestId,
+      note: (fields) => noteRequest(c, fields),
+    });
     body = await readBodyCapped(c.req.raw, c.var.config.limits.max_body_bytes);
     values.set(kRequestBody, body);
   }

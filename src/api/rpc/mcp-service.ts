@@ -5,7 +5,7 @@
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MCPService } from "../../gen/mcp/service_pb";
-import { bindSession, sessionStub, unbindSession, unwrap } from "../session-calls";
+import { bindSession, executeTool, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { caller } from "./caller";
 import { toolTimeoutMs, withinDeadline } from "./deadline";
 import { batchInput, bindInput, deviceFrameInput, executeInput, jobInput, sessionInput, startJobInput } from "./inputs";
@@ -24,26 +24,32 @@ import {
 export const mcpService: ServiceImpl<typeof MCPService> = {
   async getTools(req, ctx) {
     const { session_id } = sessionInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, note } = caller(ctx);
+    note({ session: session_id });
     return toolsMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).listTools())));
   },
 
   async executeTool(req, ctx) {
     const { tool_name, session_id, device_id, arguments: args } = executeInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, requestId, note } = caller(ctx);
+    note({ session: session_id, tool: tool_name });
     const command = { tool_name, arguments: args, device_id, timeout_ms: toolTimeoutMs(ctx) };
-    return executionMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).execute(command))));
+    const { result, source } = await withinDeadline(ctx, () => executeTool(env, { tenant, requestId }, session_id, command));
+    note({ source });
+    return executionMessage(result);
   },
 
   async bindSession(req, ctx) {
     const { session_id, ...fields } = bindInput(req);
-    const { env, tenant } = caller(ctx);
-    return bindMessage(await withinDeadline(ctx, () => bindSession(env, tenant, session_id, fields)));
+    const { env, tenant, requestId, note } = caller(ctx);
+    note({ session: session_id });
+    return bindMessage(await withinDeadline(ctx, () => bindSession(env, { tenant, requestId }, session_id, fields)));
   },
 
   async handleXiaoZhiMessage(req, ctx) {
     const { session_id, frame } = deviceFrameInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, note } = caller(ctx);
+    note({ session: session_id });
     return frameReceiptMessage(
       unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).handleDeviceFrame(frame))),
     );
@@ -51,7 +57,8 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
 
   async getSession(req, ctx) {
     const { session_id } = sessionInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, note } = caller(ctx);
+    note({ session: session_id });
     return {
       session: sessionMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).describe()))),
     };
@@ -59,20 +66,24 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
 
   async listServers(req, ctx) {
     const { session_id } = sessionInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, note } = caller(ctx);
+    note({ session: session_id });
     return serversMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).servers())));
   },
 
   async batchExecuteTools(req, ctx) {
     const { session_id, calls, max_concurrency } = batchInput(req);
-    const { env, tenant } = caller(ctx);
-    const batch = { calls, max_concurrency };
+    const { env, tenant, requestId, note } = caller(ctx);
+    note({ session: session_id });
+    const batch = { calls, max_concurrency, request_id: requestId };
     return batchMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).executeBatch(batch))));
   },
 
   async startJob(req, ctx) {
-    const { session_id, ...command } = startJobInput(req);
-    const { env, tenant } = caller(ctx);
+    const { session_id, ...input } = startJobInput(req);
+    const { env, tenant, requestId, note } = caller(ctx);
+    note({ session: session_id, tool: input.tool_name });
+    const command = { ...input, request_id: requestId };
     return {
       job: jobMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).startJob(command)))),
     };
@@ -80,13 +91,15 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
 
   async getJob(req, ctx) {
     const { session_id, job_id } = jobInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, note } = caller(ctx);
+    note({ session: session_id });
     return { job: jobMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).job(job_id)))) };
   },
 
   async cancelJob(req, ctx) {
     const { session_id, job_id } = jobInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, note } = caller(ctx);
+    note({ session: session_id });
     return {
       job: jobMessage(unwrap(await withinDeadline(ctx, async () => sessionStub(env, tenant, session_id).cancelJob(job_id)))),
     };
@@ -94,7 +107,8 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
 
   async unbindSession(req, ctx) {
     const { session_id } = sessionInput(req);
-    const { env, tenant } = caller(ctx);
+    const { env, tenant, note } = caller(ctx);
+    note({ session: session_id });
     return withinDeadline(ctx, () => unbindSession(env, tenant, session_id));
   },
 };

@@ -23,6 +23,8 @@ export interface BreakerOptions {
   cooldownMs: number;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
+  /** Told of every change of state (for the log: a circuit that opened or closed). */
+  onChange?: (from: BreakerState, to: BreakerState) => void;
 }
 
 export class CircuitBreaker {
@@ -33,7 +35,7 @@ export class CircuitBreaker {
   readonly #options: Required<BreakerOptions>;
 
   constructor(options: BreakerOptions) {
-    this.#options = { now: Date.now, ...options };
+    this.#options = { now: Date.now, onChange: () => undefined, ...options };
   }
 
   /**
@@ -43,7 +45,7 @@ export class CircuitBreaker {
   tryAcquire(): boolean {
     if (this.#state === State.open) {
       if (this.#options.now() - this.#openedAt < this.#options.cooldownMs) return false;
-      this.#state = State.half_open;
+      this.#enter(State.half_open);
     }
     if (this.#state === State.half_open) {
       if (this.#probeRunning) return false;
@@ -62,7 +64,7 @@ export class CircuitBreaker {
   }
 
   succeed(): void {
-    this.#state = State.closed;
+    this.#enter(State.closed);
     this.#failures = 0;
     this.#probeRunning = false;
   }
@@ -71,8 +73,8 @@ export class CircuitBreaker {
     this.#failures++;
     this.#probeRunning = false;
     if (this.#state === State.half_open || this.#failures >= this.#options.failureThreshold) {
-      this.#state = State.open;
       this.#openedAt = this.#options.now();
+      this.#enter(State.open);
     }
   }
 
@@ -88,6 +90,12 @@ export class CircuitBreaker {
       consecutive_failures: this.#failures,
       retry_at: open ? new Date(this.#openedAt + this.#options.cooldownMs) : null,
     };
+  }
+
+  #enter(next: BreakerState): void {
+    const from = this.#state;
+    this.#state = next;
+    if (from !== next) this.#options.onChange(from, next);
   }
 
   /** Milliseconds until an open circuit lets a probe through. */

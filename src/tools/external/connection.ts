@@ -21,6 +21,8 @@
  * - `ready`: a request the server rejects because it no longer knows our session (restart, expiry) initializes
  *   a new session and is sent once more.
  * - any → `closed` by {@link UpstreamConnection.close}; a closed connection takes no requests.
+ * - Entering `failed` marks the server down and the next `ready` marks it up again; each change is told once
+ *   (`onHealthChanged`), for the log and the tenant's view of its servers.
  *
  * ## Resuming
  * Opening (connect.ts) stores a Streamable HTTP session in the upstream-session store (upstream-session.ts), so
@@ -44,6 +46,11 @@ export interface ConnectionOptions extends ConnectSettings {
   onOpened: () => void;
   /** The connection broke by itself, with no request to say so (an SSE session's stream ended): now `failed`. */
   onBroken: () => void;
+  /**
+   * The server went down (the connection became `failed`, `reason` says why) or came back (`ready` again after
+   * being down): told once per change, not once per failed request.
+   */
+  onHealthChanged?: (up: boolean, reason: string | null) => void;
 }
 
 /** How a request ended: its value, or why not. `cancelled` means the caller's signal, not the server. */
@@ -69,6 +76,8 @@ export class UpstreamConnection {
   /** Requests running now, and when the last one ended: what the idle close goes by. */
   #inFlight = 0;
   #lastActiveAt = 0;
+  /** Whether the server is down as far as this connection knows: it failed, and has not been ready since. */
+  #down = false;
   /** Clients dropped because the server no longer knew their session: requests that ran on them are sent again. */
   readonly #staleClients = new WeakSet<Client>();
 
@@ -207,11 +216,11 @@ export class UpstreamConnection {
     this.#stopConnecting = undefined;
     if (!outcome.ok) {
       this.#lastError = outcome.message;
-      if (this.state !== State.closed) this.#state = State.failed;
+      if (this.state !== State.closed) this.#enter(State.failed);
       throw outcome.error;
     }
     this.#adopt(outcome.opened);
-    this.#state = State.ready;
+    this.#enter(State.ready);
     this.options.onOpened();
     return outcome.opened.client;
   }
@@ -244,7 +253,19 @@ export class UpstreamConnection {
     const client = this.#client;
     this.#client = undefined;
     this.#transport = undefined;
-    if (this.#state !== State.closed) this.#state = next;
+    if (this.#state !== State.closed) this.#enter(next);
     if (client) void client.close().catch(() => undefined);
+  }
+
+  /** Moves to `next`, telling the owner when the server went down or came back. */
+  #enter(next: ConnectionState): void {
+    this.#state = next;
+    if (next === State.failed && !this.#down) {
+      this.#down = true;
+      this.options.onHealthChanged?.(false, this.#lastError);
+    } else if (next === State.ready && this.#down) {
+      this.#down = false;
+      this.options.onHealthChanged?.(true, null);
+    }
   }
 }

@@ -41,6 +41,16 @@ export interface SlotContext {
   onConnectionOpened: () => void;
   /** A server's list was fetched anew (it may have changed). */
   onCatalogChanged?: () => void;
+  /** A server went down or came back, or its circuit opened or closed, as this session sees it. */
+  onServerEvent?: (event: ServerEvent) => void;
+}
+
+/** A change in a server's health as one session sees it (told once per change, not once per request). */
+export interface ServerEvent {
+  server: string;
+  kind: "upstream_down" | "upstream_up" | "breaker_opened" | "breaker_closed";
+  /** Why the server went down, or its circuit opened. */
+  reason?: string;
 }
 
 /** A server's state in a listing, and why it lists no tools. */
@@ -71,9 +81,16 @@ export class ServerSlot {
     this.#context = context;
     this.#cacheKey = toolCacheKey(config);
     this.#staleAfterMs = settings.tool_cache_ttl_seconds * 1000 * (1 + STALENESS_JITTER * Math.random());
+    const tell = (kind: ServerEvent["kind"], reason?: string) =>
+      context.onServerEvent?.({ server: config.name, kind, ...(reason === undefined ? {} : { reason }) });
     this.breaker = new CircuitBreaker({
       failureThreshold: settings.breaker.failure_threshold,
       cooldownMs: settings.breaker.cooldown_ms,
+      // Half-open and back is the probe's business: only a circuit that opened from closed, or closed again, is told.
+      onChange: (from, to) => {
+        if (to === "open" && from === "closed") tell("breaker_opened", this.circuitOpenMessage());
+        else if (to === "closed") tell("breaker_closed");
+      },
     });
     this.connection = new UpstreamConnection(config, {
       connectAttempts: settings.connect_attempts,
@@ -84,6 +101,7 @@ export class ServerSlot {
       onOpened: () => context.onConnectionOpened(),
       // Listed as unavailable from now on, and checked again in the background like any server found down.
       onBroken: () => (this.failedAt = Date.now()),
+      onHealthChanged: (up, reason) => (up ? tell("upstream_up") : tell("upstream_down", reason ?? undefined)),
     });
   }
 

@@ -26,7 +26,7 @@ import type { CallOptions, ToolSource } from "../types";
 import { type Catalog, toolDescriptor } from "./catalog";
 import { meansToolGone } from "./errors";
 import { assignToolNames, toolKey } from "./naming";
-import { ServerSlot, type SlotContext } from "./server-slot";
+import { type ServerEvent, ServerSlot, type SlotContext } from "./server-slot";
 import { serverStatuses, stdioMessage } from "./status";
 import type { UpstreamSessionStore } from "./upstream-session";
 
@@ -43,6 +43,8 @@ export interface ExternalSourceOptions {
   onConnectionOpened: () => void;
   /** A server's list was fetched anew: the session lists its tools again to report what changed. */
   onCatalogChanged?: () => void;
+  /** A server went down or came back, or its circuit opened or closed (see {@link ServerEvent}). */
+  onServerEvent?: (event: ServerEvent) => void;
 }
 
 export class ExternalToolSource implements ToolSource {
@@ -168,8 +170,9 @@ export class ExternalToolSource implements ToolSource {
   }
 
   #slotContext(): SlotContext {
-    const { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged } = this.#options;
-    return { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged, lifetime: this.#lifetime.signal };
+    const { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent } = this.#options;
+    const lifetime = this.#lifetime.signal;
+    return { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent, lifetime };
   }
 
   #idleCloseMs(): number {

@@ -6,7 +6,7 @@
  * explains why a stdio entry is not run.
  */
 import type { McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
-import type { ServerStatus } from "../../contract/servers";
+import type { ServerStatus, TenantServer } from "../../contract/servers";
 import { redactUrl } from "./redact";
 import { type FilterLists, NameFilter } from "../policy";
 import type { ServerSlot } from "./server-slot";
@@ -61,4 +61,34 @@ function offered<T extends { name: string }>(tools: readonly T[], filter: Filter
   if (!filter) return tools;
   const names = new NameFilter(filter);
   return tools.filter((tool) => names.allows(tool.name));
+}
+
+/** The last change a tenant's sessions reported of a server (kept by the tenant's object). */
+export interface ServerSighting {
+  server: string;
+  health: "up" | "down";
+  breaker: "closed" | "open" | null;
+  reason: string | null;
+  session_id: string;
+  seen_at: Date;
+}
+
+/** Every server of `servers` as the tenant's sessions last saw it, in configuration order. */
+export function tenantServerViews(servers: readonly McpServerConfig[], sightings: readonly ServerSighting[]): TenantServer[] {
+  const byName = new Map(sightings.map((sighting) => [sighting.server, sighting]));
+  return servers.map((server): TenantServer => {
+    const seen = server.kind === "http" ? byName.get(server.name) : undefined;
+    return {
+      name: server.name,
+      configured: server.kind === "http" ? "enabled" : server.kind === "stdio" ? "unsupported" : server.kind,
+      transport: server.kind === "http" ? server.transport : server.kind === "stdio" ? "stdio" : null,
+      url: server.kind === "http" ? redactUrl(server.url) : null,
+      health: seen?.health ?? "unknown",
+      breaker: seen?.breaker ?? null,
+      last_error:
+        server.kind === "stdio" ? stdioMessage(server) : server.kind === "invalid" ? server.error : (seen?.reason ?? null),
+      seen_at: seen?.seen_at ?? null,
+      seen_by_session: seen?.session_id ?? null,
+    };
+  });
 }
