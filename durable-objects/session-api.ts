@@ -4,7 +4,8 @@
  * The values it answers with are the API contract's (src/contract). Expected failures come back as
  * `{ ok: false, error }` (exceptions lose their type across RPC); the Worker maps them to API errors.
  */
-import type { ExecuteRequest } from "../src/contract/execution";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ExecuteRequest, ExecutionResult } from "../src/contract/execution";
 import type { BindRequest, SessionView } from "../src/contract/session";
 import type { ErrorCode } from "../src/errors";
 
@@ -22,6 +23,12 @@ export type SessionErrorCode = Extract<
 export type SessionFailure = { ok: false; error: { code: SessionErrorCode; message: string; details?: Record<string, number> } };
 
 export type SessionOutcome<T> = { ok: true; value: T } | SessionFailure;
+
+/** An execution as the MCP endpoint needs it: the ExecutionResult, and the source's MCP result unchanged if it had one. */
+export interface McpExecution {
+  execution: ExecutionResult;
+  mcp?: CallToolResult;
+}
 
 export interface BindOutcome {
   created: boolean;

@@ -19,6 +19,7 @@
  * `fetch` is only the device relay's WebSocket upgrade (see session-device); everything else is RPC.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { ExecutionResult } from "../src/contract/execution";
 import type { ServerStatus } from "../src/contract/servers";
@@ -42,6 +43,7 @@ import {
   type BindOutcome,
   type ExecuteCommand,
   failure,
+  type McpExecution,
   NOT_BOUND_MESSAGE,
   notBound,
   type SessionOutcome,
@@ -128,6 +130,21 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async execute(command: ExecuteCommand): Promise<SessionOutcome<ExecutionResult>> {
+    return this.#execute(command);
+  }
+
+  /** An execution for the MCP endpoint: the ExecutionResult and the source's MCP result as it came, when it had one. */
+  async executeForMcp(command: ExecuteCommand): Promise<SessionOutcome<McpExecution>> {
+    let mcp: CallToolResult | undefined;
+    const outcome = await this.#execute(command, (result) => (mcp = result));
+    if (!outcome.ok) return outcome;
+    return { ok: true, value: mcp === undefined ? { execution: outcome.value } : { execution: outcome.value, mcp } };
+  }
+
+  async #execute(
+    command: ExecuteCommand,
+    onMcpResult?: (result: CallToolResult) => void,
+  ): Promise<SessionOutcome<ExecutionResult>> {
     // Taken now: an unbind while the tool is being looked up must still cancel this call.
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
@@ -147,6 +164,7 @@ export class SessionObject extends DurableObject<Env> {
       session: sessionContext(binding),
       signal: lifetime,
       timeoutMs: command.timeout_ms,
+      onMcpResult,
     });
     return { ok: true, value: result };
   }
