@@ -115,6 +115,11 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: { ...this.#view(binding), tools: { count: tools.length, sources } } };
   }
 
+  /** Whether the session is bound; counts as use when it is (the MCP endpoint asks before serving a request). */
+  async isBound(): Promise<boolean> {
+    return (await this.#use()) !== null;
+  }
+
   /** Forgets the session and everything it holds. False when it was not bound. */
   async unbind(): Promise<boolean> {
     const wasBound = this.#load() !== null;

@@ -136,6 +136,20 @@ export const LimitsConfig = z
   .strict();
 export type LimitsConfig = z.infer<typeof LimitsConfig>;
 
+/** The MCP endpoints (`…/mcp`): which browser origins may call them. */
+export const McpEndpointConfig = z
+  .object({
+    /**
+     * Browser origins (`https://app.example.com`) allowed to call the MCP endpoints. A request without `Origin` (any
+     * non-browser client) is not concerned; one from an origin not listed is refused 403 (DNS rebinding).
+     */
+    allowed_origins: z
+      .array(z.url({ protocol: /^https?$/ }).regex(/^https?:\/\/[^/]+$/, "an origin: scheme, host and port only, no path"))
+      .max(100)
+      .default([]),
+  })
+  .strict();
+
 export const ServiceConfig = z
   .object({
     /** Which local tools are offered. */
@@ -160,6 +174,7 @@ export const ServiceConfig = z
     /** External MCP servers by name, in the `.mcp_server_settings.json` shape (`MCP_SERVERS` replaces them). */
     mcpServers: McpServers.default([]),
     external: ExternalConfig.default(ExternalConfig.parse({})),
+    mcp: McpEndpointConfig.default({ allowed_origins: [] }),
   })
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfig>;
