@@ -12,6 +12,8 @@ export interface Env extends __BaseEnv_Env {
   SESSION_IDLE_TTL_SECONDS?: string;
   /** Var: JSON `{"mcpServers": {...}}` replacing the checked-in external MCP servers. */
   MCP_SERVERS?: string;
+  /** Var: overrides `external.tool_prefix` (empty: external tools keep their servers' names when none collide). */
+  EXTERNAL_TOOL_PREFIX?: string;
   /** Var: `off` turns the per-tenant rate limit off, `on` on, whatever `limits.rate_limit.enabled` says. */
   RATE_LIMITS?: string;
   /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */

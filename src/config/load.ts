@@ -10,6 +10,8 @@
  * - `SESSION_IDLE_TTL_SECONDS` overrides `session.idle_ttl_seconds`;
  * - `RATE_LIMITS` (`on`/`off`) overrides `limits.rate_limit.enabled`;
  * - `MCP_SERVERS` (JSON `{"mcpServers": {...}}`) replaces the checked-in `mcpServers`;
+ * - `EXTERNAL_TOOL_PREFIX` overrides `external.tool_prefix` (checked by the same rule; empty: names as the servers
+ *   give them);
  * - `${NAME}` / `${NAME:default}` in the server entries are filled from any var or secret (see config/substitute).
  */
 import checkedInConfig from "../../config/service.config.json";
@@ -24,13 +26,19 @@ import { isJsonObject, substituteServerVars, type VarSource } from "./substitute
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; message: string; details: unknown };
 
 /** The vars config loading reads (the Worker's env has them): the named ones, and any other for substitution. */
-export type ConfigEnv = { SESSION_IDLE_TTL_SECONDS?: string; RATE_LIMITS?: string; MCP_SERVERS?: string } & VarSource;
+export type ConfigEnv = {
+  SESSION_IDLE_TTL_SECONDS?: string;
+  RATE_LIMITS?: string;
+  MCP_SERVERS?: string;
+  EXTERNAL_TOOL_PREFIX?: string;
+} & VarSource;
 
 interface CachedConfig {
   raw: unknown;
   idleTtl: string | undefined;
   rateLimits: string | undefined;
   mcpServers: string | undefined;
+  toolPrefix: string | undefined;
   /** The vars `${NAME}` substitution read, with the values it saw. */
   vars: Array<[string, unknown]>;
   result: ConfigResult;
@@ -46,6 +54,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
     cache.idleTtl === env.SESSION_IDLE_TTL_SECONDS &&
     cache.rateLimits === env.RATE_LIMITS &&
     cache.mcpServers === env.MCP_SERVERS &&
+    cache.toolPrefix === env.EXTERNAL_TOOL_PREFIX &&
     cache.vars.every(([name, value]) => env[name] === value)
   ) {
     return cache.result;
@@ -56,6 +65,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
     idleTtl: env.SESSION_IDLE_TTL_SECONDS,
     rateLimits: env.RATE_LIMITS,
     mcpServers: env.MCP_SERVERS,
+    toolPrefix: env.EXTERNAL_TOOL_PREFIX,
     vars: varsRead.map((name) => [name, env[name]]),
     result,
   };
@@ -80,7 +90,7 @@ function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; vars
   const withServers = applyMcpServersVar(env, withSwitch.raw);
   if (!withServers.ok) return { result: invalid(withServers.issues), varsRead: [] };
 
-  let config = withServers.raw;
+  let config = withToolPrefix(env, withServers.raw);
   let varsRead: string[] = [];
   let order: string[] = [];
   let invalidServers = new Map<string, FieldIssue[]>();
@@ -149,6 +159,13 @@ function applyRateLimitSwitch(env: ConfigEnv, raw: Record<string, unknown>): Ste
   const limits = isJsonObject(raw.limits) ? raw.limits : {};
   const rateLimit = isJsonObject(limits.rate_limit) ? limits.rate_limit : {};
   return { ok: true, raw: { ...raw, limits: { ...limits, rate_limit: { ...rateLimit, enabled: value === "on" } } } };
+}
+
+/** `EXTERNAL_TOOL_PREFIX` replaces `external.tool_prefix` (the schema checks it like the checked-in one). */
+function withToolPrefix(env: ConfigEnv, raw: Record<string, unknown>): Record<string, unknown> {
+  if (env.EXTERNAL_TOOL_PREFIX === undefined) return raw;
+  const external = isJsonObject(raw.external) ? raw.external : {};
+  return { ...raw, external: { ...external, tool_prefix: env.EXTERNAL_TOOL_PREFIX } };
 }
 
 /** `MCP_SERVERS` replaces the checked-in server list; an empty value leaves it alone. */
