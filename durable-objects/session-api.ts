@@ -4,6 +4,7 @@
  * The values it answers with are the API contract's (src/contract). Expected failures come back as
  * `{ ok: false, error }` (exceptions lose their type across RPC); the Worker maps them to API errors.
  */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { BatchRequest } from "../src/contract/batch";
 import type { ExecuteRequest, ExecutionResult } from "../src/contract/execution";
 import type { BindRequest, SessionView } from "../src/contract/session";
@@ -41,6 +42,12 @@ export type SessionOutcome<T> = { ok: true; value: T } | SessionFailure;
 
 /** How an execution ended, with the source of the tool that ran (for the request's log line). */
 export type ExecuteOutcome = { ok: true; value: ExecutionResult; source?: string } | SessionFailure;
+
+/** An execution as the MCP endpoint needs it: the ExecutionResult, and the source's MCP result unchanged if it had one. */
+export interface McpExecution {
+  execution: ExecutionResult;
+  mcp?: CallToolResult;
+}
 
 export interface BindOutcome {
   created: boolean;

@@ -21,6 +21,7 @@
  * session-events); everything else is RPC.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
 import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
@@ -46,6 +47,7 @@ import {
   type RequestTag,
   failure,
   LISTEN_PATH,
+  type McpExecution,
   NOT_BOUND_MESSAGE,
   notBound,
   type SessionOutcome,
@@ -127,6 +129,11 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: { ...this.#view(binding), tools: { count: tools.length, sources } } };
   }
 
+  /** Whether the session is bound; counts as use when it is (the MCP endpoint asks before serving a request). */
+  async isBound(): Promise<boolean> {
+    return (await this.#use()) !== null;
+  }
+
   /** Forgets the session and everything it holds. False when it was not bound. */
   async unbind(): Promise<boolean> {
     const wasBound = this.#load() !== null;
@@ -142,6 +149,18 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async execute(command: ExecuteCommand): Promise<ExecuteOutcome> {
+    return this.#execute(command);
+  }
+
+  /** An execution for the MCP endpoint: the ExecutionResult and the source's MCP result as it came, when it had one. */
+  async executeForMcp(command: ExecuteCommand): Promise<SessionOutcome<McpExecution>> {
+    let mcp: CallToolResult | undefined;
+    const outcome = await this.#execute(command, (result) => (mcp = result));
+    if (!outcome.ok) return outcome;
+    return { ok: true, value: mcp === undefined ? { execution: outcome.value } : { execution: outcome.value, mcp } };
+  }
+
+  async #execute(command: ExecuteCommand, onMcpResult?: (result: CallToolResult) => void): Promise<ExecuteOutcome> {
     // Taken now: an unbind while the tool is being looked up must still cancel this call.
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
@@ -155,7 +174,12 @@ export class SessionObject extends DurableObject<Env> {
     );
     if (!call.ok) return call;
     await this.#recordUse(binding);
-    const result = await call.value.run({ session: sessionContext(binding), signal: lifetime, timeoutMs: command.timeout_ms });
+    const result = await call.value.run({
+      session: sessionContext(binding),
+      signal: lifetime,
+      timeoutMs: command.timeout_ms,
+      onMcpResult,
+    });
     return { ok: true, value: result, source: call.value.tool.source };
   }
 

@@ -11,6 +11,7 @@ import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
 import { rateLimit } from "./api/rate-limit";
+import { registerMcpRoutes } from "./api/mcp/routes";
 import { registerDocs } from "./api/rest/docs";
 import { registerReady } from "./api/rest/ready";
 import { registerRestRoutes } from "./api/rest/routes";
@@ -100,6 +101,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);
+  registerMcpRoutes(app, { name: SERVICE_NAME, version: SERVICE_VERSION });
 
   // The same API over Connect and gRPC-Web at /mcp.MCPService/<Rpc>, behind the same middleware.
   app.route(

@@ -13,6 +13,8 @@ export interface Env extends __BaseEnv_Env {
   SESSION_IDLE_TTL_SECONDS?: string;
   /** Var: JSON `{"mcpServers": {...}}` replacing the checked-in external MCP servers. */
   MCP_SERVERS?: string;
+  /** Var: overrides `external.tool_prefix` (empty: external tools keep their servers' names when none collide). */
+  EXTERNAL_TOOL_PREFIX?: string;
   /** Var: `off` turns the per-tenant rate limit off, `on` on, whatever `limits.rate_limit.enabled` says. */
   RATE_LIMITS?: string;
   /** Var: `debug`, `info`, `warn` or `error`: overrides `log.level` of the checked-in config. */

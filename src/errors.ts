@@ -11,6 +11,7 @@ export const ErrorStatus = {
   invalid_json: 400,
   invalid_request: 400,
   unauthorized: 401,
+  origin_not_allowed: 403,
   not_found: 404,
   session_not_found: 404,
   tool_not_found: 404,

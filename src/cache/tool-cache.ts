@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { HttpServerConfig } from "../config/mcp-servers";
 
 /** Part of every key: bump it when the value's shape changes. */
-export const TOOL_CACHE_VERSION = 1;
+export const TOOL_CACHE_VERSION = 2;
 /** How long past its TTL a list may still be served while it is refreshed. */
 export const STALE_SERVE_SECONDS = 24 * 3600;
 /** KV's smallest `expirationTtl`. */
@@ -28,6 +28,10 @@ export const UpstreamTool = z.object({
   title: z.string().optional(),
   description: z.string().optional(),
   inputSchema: z.record(z.string(), z.unknown()),
+  annotations: z.record(z.string(), z.unknown()).optional(),
+  outputSchema: z.record(z.string(), z.unknown()).optional(),
+  icons: z.array(z.unknown()).optional(),
+  _meta: z.record(z.string(), z.unknown()).optional(),
 });
 export type UpstreamTool = z.infer<typeof UpstreamTool>;
 

@@ -11,6 +11,8 @@
  * - `RATE_LIMITS` (`on`/`off`) overrides `limits.rate_limit.enabled`;
  * - `LOG_LEVEL` (`debug`, `info`, `warn`, `error`) overrides `log.level`;
  * - `MCP_SERVERS` (JSON `{"mcpServers": {...}}`) replaces the checked-in `mcpServers`;
+ * - `EXTERNAL_TOOL_PREFIX` overrides `external.tool_prefix` (checked by the same rule; empty: names as the servers
+ *   give them);
  * - `${NAME}` / `${NAME:default}` in the server entries are filled from any var or secret (see config/substitute).
  */
 import checkedInConfig from "../../config/service.config.json";
@@ -30,6 +32,7 @@ export type ConfigEnv = {
   RATE_LIMITS?: string;
   LOG_LEVEL?: string;
   MCP_SERVERS?: string;
+  EXTERNAL_TOOL_PREFIX?: string;
 } & VarSource;
 
 interface CachedConfig {
@@ -38,6 +41,7 @@ interface CachedConfig {
   rateLimits: string | undefined;
   logLevel: string | undefined;
   mcpServers: string | undefined;
+  toolPrefix: string | undefined;
   /** The vars `${NAME}` substitution read, with the values it saw. */
   vars: Array<[string, unknown]>;
   result: ConfigResult;
@@ -54,6 +58,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
     cache.rateLimits === env.RATE_LIMITS &&
     cache.logLevel === env.LOG_LEVEL &&
     cache.mcpServers === env.MCP_SERVERS &&
+    cache.toolPrefix === env.EXTERNAL_TOOL_PREFIX &&
     cache.vars.every(([name, value]) => env[name] === value)
   ) {
     return cache.result;
@@ -65,6 +70,7 @@ export function loadConfig(env: ConfigEnv, raw: unknown = checkedInConfig): Conf
     rateLimits: env.RATE_LIMITS,
     logLevel: env.LOG_LEVEL,
     mcpServers: env.MCP_SERVERS,
+    toolPrefix: env.EXTERNAL_TOOL_PREFIX,
     vars: varsRead.map((name) => [name, env[name]]),
     result,
   };
@@ -91,7 +97,7 @@ function parseConfig(env: ConfigEnv, raw: unknown): { result: ConfigResult; vars
   const withServers = applyMcpServersVar(env, withLogLevel.raw);
   if (!withServers.ok) return { result: invalid(withServers.issues), varsRead: [] };
 
-  let config = withServers.raw;
+  let config = withToolPrefix(env, withServers.raw);
   let varsRead: string[] = [];
   let order: string[] = [];
   let invalidServers = new Map<string, FieldIssue[]>();
@@ -176,6 +182,13 @@ function applyLogLevel(env: ConfigEnv, raw: Record<string, unknown>): Step {
   }
   const log = isJsonObject(raw.log) ? raw.log : {};
   return { ok: true, raw: { ...raw, log: { ...log, level: level.data } } };
+}
+
+/** `EXTERNAL_TOOL_PREFIX` replaces `external.tool_prefix` (the schema checks it like the checked-in one). */
+function withToolPrefix(env: ConfigEnv, raw: Record<string, unknown>): Record<string, unknown> {
+  if (env.EXTERNAL_TOOL_PREFIX === undefined) return raw;
+  const external = isJsonObject(raw.external) ? raw.external : {};
+  return { ...raw, external: { ...external, tool_prefix: env.EXTERNAL_TOOL_PREFIX } };
 }
 
 /** `MCP_SERVERS` replaces the checked-in server list; an empty value leaves it alone. */

@@ -143,6 +143,20 @@ export type LogLevel = z.infer<typeof LogLevel>;
 /** The structured log (src/observability/log.ts). The `LOG_LEVEL` var overrides `level`. */
 export const LogConfig = z.object({ level: LogLevel.default("info") }).strict();
 
+/** The MCP endpoints (`…/mcp`): which browser origins may call them. */
+export const McpEndpointConfig = z
+  .object({
+    /**
+     * Browser origins (`https://app.example.com`) allowed to call the MCP endpoints. A request without `Origin` (any
+     * non-browser client) is not concerned; one from an origin not listed is refused 403 (DNS rebinding).
+     */
+    allowed_origins: z
+      .array(z.url({ protocol: /^https?$/ }).regex(/^https?:\/\/[^/]+$/, "an origin: scheme, host and port only, no path"))
+      .max(100)
+      .default([]),
+  })
+  .strict();
+
 export const ServiceConfig = z
   .object({
     /** Which local tools are offered. */
@@ -168,6 +182,7 @@ export const ServiceConfig = z
     mcpServers: McpServers.default([]),
     external: ExternalConfig.default(ExternalConfig.parse({})),
     log: LogConfig.default({ level: "info" }),
+    mcp: McpEndpointConfig.default({ allowed_origins: [] }),
   })
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfig>;

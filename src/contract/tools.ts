@@ -20,6 +20,15 @@ export const JsonSchemaObject = z.looseObject({
 });
 export type JsonSchemaObject = z.infer<typeof JsonSchemaObject>;
 
+/** A JSON object kept as its source gave it. */
+const JsonObjectValue = z.record(z.string(), z.unknown());
+
+/**
+ * What an MCP server may declare of a tool besides its name, description and input schema: kept as declared, so a
+ * gateway or an MCP client sees everything (a `destructiveHint` to confirm first, an `outputSchema`).
+ */
+export type DeclaredToolFields = Pick<ToolDescriptor, "title" | "annotations" | "output_schema" | "icons" | "meta">;
+
 /** A tool as listed to the gateway. `name` is unique across all sources of a session. */
 export const ToolDescriptor = z
   .object({
@@ -31,6 +40,15 @@ export const ToolDescriptor = z
       .string()
       .openapi({ description: "The name at its source (the device's self.audio_speaker.set_volume, an upstream's echo)" }),
     server: z.string().optional().openapi({ description: "The configured server the tool comes from (external tools only)" }),
+    title: z.string().optional().openapi({ description: "A display name, as the tool's server declared it" }),
+    annotations: JsonObjectValue.optional().openapi({
+      description: "MCP tool annotations as declared (`readOnlyHint`, `destructiveHint`, `idempotentHint`, `openWorldHint`, …)",
+    }),
+    output_schema: JsonObjectValue.optional().openapi({
+      description: "The JSON Schema of the tool's structured result (MCP `outputSchema`), as declared",
+    }),
+    icons: z.array(z.unknown()).optional().openapi({ description: "MCP icons of the tool, as declared" }),
+    meta: JsonObjectValue.optional().openapi({ description: "The tool's MCP `_meta`, as declared" }),
   })
   .openapi("Tool");
 export type ToolDescriptor = z.infer<typeof ToolDescriptor>;

@@ -3,6 +3,7 @@
  * The behaviour a tool source implements, and what a call runs with. The data it deals in (a listed tool, a
  * listing, an execution result) is the API contract's: see contract/tools and contract/execution.
  */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ExecutionResult } from "../contract/execution";
 import type { JobProgress } from "../contract/jobs";
 import type { SourceListing, ToolDescriptor, ToolSourceKind } from "../contract/tools";
@@ -29,6 +30,11 @@ export interface CallOptions {
    * get a `progressToken` to report against; the device protocol has no progress.
    */
   onProgress?: (progress: JobProgress) => void;
+  /**
+   * Handed the MCP result a source got (an external server's or the device's `tools/call` answer), unchanged, before
+   * it is turned into the ExecutionResult: the MCP endpoint passes it on as it came. Local tools have none.
+   */
+  onMcpResult?: (result: CallToolResult) => void;
 }
 
 /** A place tools come from. The router and the APIs know sources only through this interface. */

@@ -23,6 +23,10 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     details: [{ field: "device_id", rule: "invalid_type", message: "Invalid input: expected string, received number" }],
   },
   unauthorized: { when: "no `Authorization: Bearer` key, or an unknown one", message: "invalid API key" },
+  origin_not_allowed: {
+    when: "an MCP endpoint called from a browser origin the configuration does not allow (`mcp.allowed_origins`)",
+    message: "Origin https://evil.example.com is not allowed to call the MCP endpoint",
+  },
   not_found: { when: "no such route", message: "no route GET /api/v1/mcp/nothing" },
   session_not_found: {
     when: "the session is not bound (or has expired)",

@@ -20,6 +20,8 @@ export function connectCode(code: ErrorCode): Code {
       return Code.InvalidArgument;
     case "unauthorized":
       return Code.Unauthenticated;
+    case "origin_not_allowed":
+      return Code.PermissionDenied;
     case "not_found":
     case "session_not_found":
     case "tool_not_found":

@@ -51,7 +51,17 @@ function toolMessage(tool: ToolDescriptor): MessageInitShape<typeof ToolSchema> 
     source: tool.source,
     originalName: tool.original_name,
     server: tool.server ?? "",
+    title: tool.title,
+    annotationsJson: optionalObject(tool.annotations),
+    outputSchemaJson: optionalObject(tool.output_schema),
+    iconsJson: tool.icons === undefined ? undefined : fromJson(ListValueSchema, jsonValue(tool.icons)),
+    metaJson: optionalObject(tool.meta),
   };
+}
+
+/** A JSON object the contract may leave out, as a Struct (absent when it is). */
+function optionalObject(value: Record<string, unknown> | undefined): JsonObject | undefined {
+  return value === undefined ? undefined : (jsonValue(value) as JsonObject);
 }
 
 function sourceReportMessage(report: SourceReport): MessageInitShape<typeof SourceReportSchema> {

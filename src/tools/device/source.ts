@@ -5,6 +5,7 @@
  * says so (`unavailable` / `incomplete`) instead of offering an empty list; a tool of the last complete list can
  * still be asked for by name and answers `device_unavailable`.
  */
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { DeviceCallResult, type DeviceTool } from "../../contract/device-frames";
 import type { ExecutionResult } from "../../contract/execution";
 import type { SourceListing, ToolDescriptor } from "../../contract/tools";
@@ -51,6 +52,8 @@ export class DeviceToolSource implements ToolSource {
         if (outcome.message.kind === "error") return deviceErrorResult(outcome.message.error);
         const result = DeviceCallResult.safeParse(outcome.message.result);
         if (!result.success) return executionError("tool_error", `${tool.original_name} answered with a malformed result`);
+        const asMcp = CallToolResultSchema.safeParse(outcome.message.result);
+        if (asMcp.success) options.onMcpResult?.(asMcp.data);
         return deviceCallResult(tool.original_name, result.data);
       }
       case "timeout":

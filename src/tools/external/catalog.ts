@@ -5,8 +5,10 @@
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { UpstreamTool } from "../../cache/tool-cache";
 import type { ToolDescriptor } from "../../contract/tools";
+import { withoutUndefined } from "../../util/object";
 
 /** A server answering with more pages than this is cut off (and reported incomplete). */
 export const MAX_LIST_PAGES = 50;
@@ -29,7 +31,7 @@ export async function listAllTools(
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
     const answer = await client.listTools(cursor === undefined ? {} : { cursor }, options);
     for (const tool of answer.tools) {
-      tools.push({ name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema });
+      tools.push(keptFields(tool));
     }
     cursor = answer.nextCursor;
     if (!cursor) return { tools, complete: true };
@@ -37,7 +39,13 @@ export async function listAllTools(
   return { tools, complete: false };
 }
 
-/** The session's descriptor of `server`'s `tool`, listed as `name`. */
+/** What is kept of a listed tool: everything the server declared of it that a client of ours may need. */
+function keptFields(tool: Tool): UpstreamTool {
+  const { name, title, description, inputSchema, annotations, outputSchema, icons, _meta } = tool;
+  return withoutUndefined({ name, title, description, inputSchema, annotations, outputSchema, icons, _meta });
+}
+
+/** The session's descriptor of `server`'s `tool`, listed as `name`: the input schema and declared fields as given. */
 export function toolDescriptor(name: string, server: string, tool: UpstreamTool): ToolDescriptor {
   return {
     name,
@@ -46,5 +54,12 @@ export function toolDescriptor(name: string, server: string, tool: UpstreamTool)
     source: "external",
     original_name: tool.name,
     server,
+    ...withoutUndefined({
+      title: tool.title,
+      annotations: tool.annotations,
+      output_schema: tool.outputSchema,
+      icons: tool.icons,
+      meta: tool._meta,
+    }),
   };
 }

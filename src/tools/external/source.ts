@@ -114,6 +114,7 @@ export class ExternalToolSource implements ToolSource {
       slot.failedAt = null;
       const result = fromCallToolResult(tool.name, outcome.value);
       if (!result.success && meansToolGone(result.error?.message ?? "")) return toolGone(slot, tool);
+      options.onMcpResult?.(outcome.value);
       return result;
     }
     switch (outcome.failure) {
