@@ -64,21 +64,51 @@ function callEveryRpc(baseUrl: string, protocol: string): number {
       { success: true, result: "notification notifications/state_changed recorded" },
     ],
     ["ListServers", { session_id }, { servers: [] }],
+    [
+      "BatchExecuteTools",
+      { session_id, calls: [{ tool_name: "local_get_time", arguments_json: {} }, { tool_name: "local_nothing_here" }] },
+      {
+        results: [
+          { success: true, action: "REQ_LLM" },
+          { success: false, error: { code: "tool_not_found" } },
+        ],
+      },
+    ],
+  ];
+  const afterJobs: Check[] = [
     ["UnbindSession", { session_id }, { success: true, message: "session unbound" }],
     ["GetSession", { session_id }, { error: { code: "not_found" } }],
     ["GetTools", { session_id: "bad id" }, { error: { code: "invalid_argument" } }],
     ["GetTools", { session_id }, { error: { code: "unauthenticated", message: "invalid API key" } }, "wrong-key-1234"],
   ];
   let failed = 0;
-  for (const [rpc, request, expected, key = DEV_KEY] of checks) {
+  const check = ([rpc, request, expected, key = DEV_KEY]: Check): Json => {
     const answer = bufCurl(baseUrl, protocol, rpc, request, key);
     const ok = matches(answer, expected);
     if (!ok) failed++;
     const withKey = key === DEV_KEY ? "" : ` with key ${key}`;
     console.log(`${ok ? "ok  " : "FAIL"} ${protocol} ${rpc} ${JSON.stringify(request)}${withKey}`);
     if (!ok) console.log(`     expected ${JSON.stringify(expected)}\n     got      ${JSON.stringify(answer)}`);
-  }
+    return answer;
+  };
+  checks.forEach(check);
+  // A job of a local tool: started, then read (it has finished by then: local tools answer at once), then
+  // cancelled, which answers a finished job as it is.
+  const started = check(["StartJob", { session_id, tool_name: "local_get_time" }, { job: { toolName: "local_get_time" } }]);
+  const job_id = jobIdOf(started);
+  const done = { job: { jobId: job_id, status: "succeeded", result: { success: true } } };
+  check(["GetJob", { session_id, job_id }, done]);
+  check(["CancelJob", { session_id, job_id }, done]);
+  check(["GetJob", { session_id, job_id: crypto.randomUUID() }, { error: { code: "not_found" } }]);
+  afterJobs.forEach(check);
   return failed;
+}
+
+/** The job id a StartJob answered ("" when it answered none, which the next checks then report). */
+function jobIdOf(answer: Json): string {
+  const job = answer !== null && typeof answer === "object" && !Array.isArray(answer) ? answer.job : undefined;
+  const id = job !== null && typeof job === "object" && !Array.isArray(job) ? job?.jobId : undefined;
+  return typeof id === "string" ? id : "";
 }
 
 /** The rpc's answer, or `{error}` with the error buf curl reports. */
