@@ -1,11 +1,16 @@
 /**
  * @module durable-objects/session-sources
  * A session's tool sources, built together once and kept for the object's life (the external one holds
- * upstream connections): local tools, the external MCP servers and the device, behind one router; the policy
+ * upstream connections): local tools, the external MCP servers, the device and the agent's MCP endpoint, behind
+ * one router; the policy
  * that router enforces (the servers' and the session's tool filters); and the session a tool call runs for.
  */
 import type { ServiceConfig } from "../src/config/schema";
 import { DeviceToolSource } from "../src/tools/device/source";
+import { EndpointToolSource } from "../src/tools/endpoint/source";
+import { endpointObjectName } from "../src/tools/endpoint/token";
+import type { EndpointLink } from "../src/tools/endpoint/types";
+import type { Env } from "../src/env";
 import type { DevicePeer } from "../src/tools/device/peer";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
 import { ExternalToolSource } from "../src/tools/external/source";
@@ -16,7 +21,7 @@ import type { SessionContext } from "../src/tools/types";
 import type { BindingRow } from "./session-storage";
 
 export interface SessionSources {
-  /** Every source, in listing order: local, external, device. */
+  /** Every source, in listing order: local, external, device, endpoint. */
   router: ToolRouter;
   /** The external servers' source (also in the router): the session closes its idle connections and resets it. */
   external: ExternalToolSource;
@@ -33,6 +38,8 @@ export interface SessionSourcesOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
   onConnectionOpened: () => void;
+  /** The session's agent and the way to its endpoint object; null while bound without an agent. */
+  agent: () => { agentId: string; link: EndpointLink } | null;
 }
 
 export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
@@ -45,8 +52,20 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
   });
-  const router = new ToolRouter([new LocalToolSource(config), external, new DeviceToolSource(options.peer)], options.policy);
+  const endpoint = new EndpointToolSource({ agent: options.agent, onToolsChanged: endpointToolsChanged });
+  const router = new ToolRouter(
+    [new LocalToolSource(config), external, new DeviceToolSource(options.peer), endpoint],
+    options.policy,
+  );
   return { router, external };
+}
+
+/**
+ * The session's agent's endpoint tools changed (a server connected, left or re-listed), noticed on a listing:
+ * the one place to tell the session's MCP clients (list_changed) and its event log.
+ */
+function endpointToolsChanged(version: number): void {
+  console.log("the agent endpoint's tools changed", { version });
 }
 
 /** The tools a session offers: each configured server's tool filter, and the session's own from its binding. */
@@ -60,4 +79,13 @@ export function toolPolicy(config: ServiceConfig, binding: BindingRow): ToolPoli
 /** The bound session a tool call runs for. */
 export function sessionContext(binding: BindingRow): SessionContext {
   return { tenant: binding.tenant, sessionId: binding.session_id, deviceId: binding.device_id, clientId: binding.client_id };
+}
+
+/** The way to `agentId`'s endpoint object (one per tenant and agent, see tools/endpoint/token). */
+export function endpointLink(env: Env, tenant: string, agentId: string): EndpointLink {
+  const stub = env.AGENT_ENDPOINTS.getByName(endpointObjectName(tenant, agentId));
+  return {
+    catalog: () => stub.catalog(),
+    call: (label, tool, args, timeoutMs) => stub.call(label, tool, args, timeoutMs),
+  };
 }

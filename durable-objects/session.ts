@@ -48,7 +48,7 @@ import {
 } from "./session-api";
 import { SessionDevice } from "./session-device";
 import { SessionSeat } from "./session-seat";
-import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
+import { buildSessionSources, endpointLink, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
 import { sessionView } from "./session-views";
 
@@ -301,6 +301,10 @@ export class SessionObject extends DurableObject<Env> {
       onConnectionOpened: () => {
         const bound = this.#load();
         if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
+      },
+      agent: () => {
+        const bound = this.#load();
+        return bound?.agent_id ? { agentId: bound.agent_id, link: endpointLink(this.env, bound.tenant, bound.agent_id) } : null;
       },
     });
     return this.#sources;

@@ -12,6 +12,7 @@ import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
 import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
+import { registerEndpointRoutes, registerEndpointSocket } from "./api/rest/endpoint-routes";
 import { registerRestRoutes } from "./api/rest/routes";
 import { requestId } from "./api/request-id";
 import { HealthResponse } from "./api/rest/schemas";
@@ -93,8 +94,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
     return c.json({ status: config === "ok" ? "ok" : "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config }, 200);
   });
 
+  // Pipes send no API key: the endpoint's token in the query string is the credential.
+  registerEndpointSocket(app);
+
   app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);
+  registerEndpointRoutes(app);
 
   // The same API over Connect and gRPC-Web at /mcp.MCPService/<Rpc>, behind the same middleware.
   app.route(

@@ -14,6 +14,8 @@ export interface Env extends __BaseEnv_Env {
   MCP_SERVERS?: string;
   /** Var: `off` turns the per-tenant rate limit off, `on` on, whatever `limits.rate_limit.enabled` says. */
   RATE_LIMITS?: string;
+  /** Var: seconds between the JSON-RPC pings an agent endpoint sends each connected server (60 by default). */
+  ENDPOINT_PING_SECONDS?: string;
   /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */
   [name: string]: unknown;
 }

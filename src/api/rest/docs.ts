@@ -55,6 +55,10 @@ export function registerDocs(app: OpenAPIHono<AppEnv>, version: string): void {
       { name: "sessions", description: "Bind a gateway's session to a device, read it, unbind it" },
       { name: "tools", description: "List and execute a session's tools; see the external servers behind them" },
       { name: "device", description: "The device's own MCP tools, reached through a relay the gateway opens" },
+      {
+        name: "endpoints",
+        description: "Agents' MCP endpoints: users' own MCP servers dial in over WebSocket through a pipe program",
+      },
       { name: "service", description: "Liveness and this document" },
     ],
   });

@@ -29,6 +29,10 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     message: "session not found: bind it first (POST /api/v1/mcp/sessions/{sessionId}/bind)",
   },
   tool_not_found: { when: "the session offers no tool of that name", message: 'no tool named "local_fly" in this session' },
+  endpoint_not_found: {
+    when: "the agent has no MCP endpoint (never created, or revoked)",
+    message: "agent kitchen has no MCP endpoint: create one with POST /api/v1/mcp/agents/kitchen/endpoint",
+  },
   method_not_allowed: {
     when: "a known path, a wrong method (`Allow` lists the right ones)",
     message: "POST is not allowed on /health; use GET, HEAD",
@@ -60,6 +64,10 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     message:
       'tenant "my-gateway" has 10000 bound sessions, the most limits.max_sessions_per_tenant allows: unbind one (or let one expire) first',
     details: { limit: 10000, bound: 10000 },
+  },
+  endpoint_limit_reached: {
+    when: "an agent endpoint's socket limit: one more MCP server tried to connect to an endpoint that holds 8",
+    message: "this endpoint already holds 8 connections, its limit: stop one of the servers first",
   },
   internal: { when: "an unexpected failure (logged; the message says no more)", message: "internal error" },
   not_configured: {

@@ -23,6 +23,7 @@ export function connectCode(code: ErrorCode): Code {
     case "not_found":
     case "session_not_found":
     case "tool_not_found":
+    case "endpoint_not_found":
       return Code.NotFound;
     case "method_not_allowed":
       return Code.Unimplemented;
@@ -31,6 +32,7 @@ export function connectCode(code: ErrorCode): Code {
     case "payload_too_large":
     case "rate_limited":
     case "session_limit_reached":
+    case "endpoint_limit_reached":
       return Code.ResourceExhausted;
     case "upgrade_required":
       return Code.FailedPrecondition;

@@ -23,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file mcp/service.proto.
  */
 export const file_mcp_service: GenFile = /*@__PURE__*/
-  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3ISMAoMY29udGVudF9qc29uGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZSJYCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoHZGV0YWlscxgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKRAQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJEh4KBXRvb2xzGAYgASgLMg8ubWNwLlRvb2xGaWx0ZXIiKQoKVG9vbEZpbHRlchINCgVhbGxvdxgBIAMoCRIMCgRkZW55GAIgAygJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uIsACCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMSIgoGZGV2aWNlGAogASgLMhIubWNwLlNlc3Npb25EZXZpY2UinQEKDVNlc3Npb25EZXZpY2USDQoFcmVsYXkYASABKAkSMwoPcmVsYXlfb3BlbmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0b29sc19zdGF0dXMYAyABKAkSMgoRbGFzdF9ub3RpZmljYXRpb24YBCABKAsyFy5tY3AuRGV2aWNlTm90aWZpY2F0aW9uIn4KEkRldmljZU5vdGlmaWNhdGlvbhIOCgZtZXRob2QYASABKAkSJwoGcGFyYW1zGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtyZWNlaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIigKEkxpc3RTZXJ2ZXJzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKE0xpc3RTZXJ2ZXJzUmVzcG9uc2USIgoHc2VydmVycxgBIAMoCzIRLm1jcC5TZXJ2ZXJTdGF0dXMirwIKDFNlcnZlclN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIRCgl0cmFuc3BvcnQYAyABKAkSGAoQdHJhbnNwb3J0X2luX3VzZRgEIAEoCRILCgN1cmwYBSABKAkSFwoKdG9vbF9jb3VudBgGIAEoBUgAiAEBEjQKEHRvb2xzX2ZldGNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYCCABKAkSHAoPbGFzdF9sYXRlbmN5X21zGAkgASgBSAGIAQESIwoHYnJlYWtlchgKIAEoCzISLm1jcC5TZXJ2ZXJCcmVha2VyQg0KC190b29sX2NvdW50QhIKEF9sYXN0X2xhdGVuY3lfbXMiagoNU2VydmVyQnJlYWtlchINCgVzdGF0ZRgBIAEoCRIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgCIAEoBRIsCghyZXRyeV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqTgoKQWN0aW9uVHlwZRIICgROT05FEAASDAoIUkVTUE9OU0UQARIQCgxDQUxMX0hBTkRMRVIQAhILCgdSRVFfTExNEAMSCQoFRVJST1IQBDLhAwoKTUNQU2VydmljZRI3CghHZXRUb29scxIULm1jcC5HZXRUb29sc1JlcXVlc3QaFS5tY3AuR2V0VG9vbHNSZXNwb25zZRJACgtFeGVjdXRlVG9vbBIXLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QaGC5tY3AuRXhlY3V0ZVRvb2xSZXNwb25zZRJACgtCaW5kU2Vzc2lvbhIXLm1jcC5CaW5kU2Vzc2lvblJlcXVlc3QaGC5tY3AuQmluZFNlc3Npb25SZXNwb25zZRJNChRIYW5kbGVYaWFvWmhpTWVzc2FnZRIZLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdBoaLm1jcC5IYW5kbGVNZXNzYWdlUmVzcG9uc2USPQoKR2V0U2Vzc2lvbhIWLm1jcC5HZXRTZXNzaW9uUmVxdWVzdBoXLm1jcC5HZXRTZXNzaW9uUmVzcG9uc2USRgoNVW5iaW5kU2Vzc2lvbhIZLm1jcC5VbmJpbmRTZXNzaW9uUmVxdWVzdBoaLm1jcC5VbmJpbmRTZXNzaW9uUmVzcG9uc2USQAoLTGlzdFNlcnZlcnMSFy5tY3AuTGlzdFNlcnZlcnNSZXF1ZXN0GhgubWNwLkxpc3RTZXJ2ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCL6AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoMU291cmNlUmVwb3J0Eg4KBnNvdXJjZRgBIAEoCRIMCgRraW5kGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgp0b29sX2NvdW50GAQgASgFEg0KBWVycm9yGAUgASgJIuwBChJFeGVjdXRlVG9vbFJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjkKCWFyZ3VtZW50cxgCIAMoCzImLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0GjAKDkFyZ3VtZW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKE0V4ZWN1dGVUb29sUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIfCgZhY3Rpb24YAiABKA4yDy5tY3AuQWN0aW9uVHlwZRIOCgZyZXN1bHQYAyABKAkSEAoIcmVzcG9uc2UYBCABKAkSKwoLcmVzdWx0X2pzb24YBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIgoFZXJyb3IYBiABKAsyEy5tY3AuRXhlY3V0aW9uRXJyb3ISMAoMY29udGVudF9qc29uGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZSJYCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSJwoHZGV0YWlscxgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKjAQoSQmluZFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEg0KBXRva2VuGAUgASgJEh4KBXRvb2xzGAYgASgLMg8ubWNwLlRvb2xGaWx0ZXISEAoIYWdlbnRfaWQYByABKAkiKQoKVG9vbEZpbHRlchINCgVhbGxvdxgBIAMoCRIMCgRkZW55GAIgAygJImcKE0JpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEg8KB2NyZWF0ZWQYAyABKAgSHQoHc2Vzc2lvbhgEIAEoCzIMLm1jcC5TZXNzaW9uItICCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRISCgp2aXNpb25fdXJsGAQgASgJEhEKCWhhc190b2tlbhgFIAEoCBIsCghib3VuZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgV0b29scxgJIAEoCzIRLm1jcC5TZXNzaW9uVG9vbHMSIgoGZGV2aWNlGAogASgLMhIubWNwLlNlc3Npb25EZXZpY2USEAoIYWdlbnRfaWQYCyABKAkinQEKDVNlc3Npb25EZXZpY2USDQoFcmVsYXkYASABKAkSMwoPcmVsYXlfb3BlbmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx0b29sc19zdGF0dXMYAyABKAkSMgoRbGFzdF9ub3RpZmljYXRpb24YBCABKAsyFy5tY3AuRGV2aWNlTm90aWZpY2F0aW9uIn4KEkRldmljZU5vdGlmaWNhdGlvbhIOCgZtZXRob2QYASABKAkSJwoGcGFyYW1zGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtyZWNlaXZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoMU2Vzc2lvblRvb2xzEg0KBWNvdW50GAEgASgFEiIKB3NvdXJjZXMYAiADKAsyES5tY3AuU291cmNlUmVwb3J0IsIBChRIYW5kbGVNZXNzYWdlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB21lc3NhZ2UYAiADKAsyJi5tY3AuSGFuZGxlTWVzc2FnZVJlcXVlc3QuTWVzc2FnZUVudHJ5Ei0KDG1lc3NhZ2VfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaLgoMTWVzc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZQoVSGFuZGxlTWVzc2FnZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDgoGcmVzdWx0GAIgASgJEisKC3Jlc3VsdF9qc29uGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiMwoSR2V0U2Vzc2lvblJlc3BvbnNlEh0KB3Nlc3Npb24YASABKAsyDC5tY3AuU2Vzc2lvbiIqChRVbmJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKFVVuYmluZFNlc3Npb25SZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg8KB21lc3NhZ2UYAiABKAkiRAoLRXJyb3JEZXRhaWwSDAoEY29kZRgBIAEoCRInCgdkZXRhaWxzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIigKEkxpc3RTZXJ2ZXJzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjkKE0xpc3RTZXJ2ZXJzUmVzcG9uc2USIgoHc2VydmVycxgBIAMoCzIRLm1jcC5TZXJ2ZXJTdGF0dXMirwIKDFNlcnZlclN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIRCgl0cmFuc3BvcnQYAyABKAkSGAoQdHJhbnNwb3J0X2luX3VzZRgEIAEoCRILCgN1cmwYBSABKAkSFwoKdG9vbF9jb3VudBgGIAEoBUgAiAEBEjQKEHRvb2xzX2ZldGNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxhc3RfZXJyb3IYCCABKAkSHAoPbGFzdF9sYXRlbmN5X21zGAkgASgBSAGIAQESIwoHYnJlYWtlchgKIAEoCzISLm1jcC5TZXJ2ZXJCcmVha2VyQg0KC190b29sX2NvdW50QhIKEF9sYXN0X2xhdGVuY3lfbXMiagoNU2VydmVyQnJlYWtlchINCgVzdGF0ZRgBIAEoCRIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgCIAEoBRIsCghyZXRyeV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiLQoZSXNzdWVBZ2VudEVuZHBvaW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSKLAQoaSXNzdWVBZ2VudEVuZHBvaW50UmVzcG9uc2USEAoIYWdlbnRfaWQYASABKAkSCwoDdXJsGAIgASgJEg0KBXRva2VuGAMgASgJEg8KB3JvdGF0ZWQYBCABKAgSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKwoXR2V0QWdlbnRFbmRwb2ludFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkirwEKGEdldEFnZW50RW5kcG9pbnRSZXNwb25zZRIQCghhZ2VudF9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgtjb25uZWN0aW9ucxgDIAMoCzIXLm1jcC5FbmRwb2ludENvbm5lY3Rpb24SIwoGbGltaXRzGAQgASgLMhMubWNwLkVuZHBvaW50TGltaXRzIu0BChJFbmRwb2ludENvbm5lY3Rpb24SDQoFbGFiZWwYASABKAkSDQoFcGhhc2UYAiABKAkSEwoLc2VydmVyX25hbWUYAyABKAkSFgoOc2VydmVyX3ZlcnNpb24YBCABKAkSEgoKdG9vbF9jb3VudBgFIAEoBRIwCgxjb25uZWN0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKE2xhc3RfcGluZ19hbnN3ZXJfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWVycm9yGAggASgJIkUKDkVuZHBvaW50TGltaXRzEg8KB3NvY2tldHMYASABKAUSDQoFdG9vbHMYAiABKAUSEwoLZnJhbWVfYnl0ZXMYAyABKAUiLgoaUmV2b2tlQWdlbnRFbmRwb2ludFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkiWwobUmV2b2tlQWdlbnRFbmRwb2ludFJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDwoHbWVzc2FnZRgCIAEoCRIaChJjbG9zZWRfY29ubmVjdGlvbnMYAyABKAUqTgoKQWN0aW9uVHlwZRIICgROT05FEAASDAoIUkVTUE9OU0UQARIQCgxDQUxMX0hBTkRMRVIQAhILCgdSRVFfTExNEAMSCQoFRVJST1IQBDLjBQoKTUNQU2VydmljZRI3CghHZXRUb29scxIULm1jcC5HZXRUb29sc1JlcXVlc3QaFS5tY3AuR2V0VG9vbHNSZXNwb25zZRJACgtFeGVjdXRlVG9vbBIXLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QaGC5tY3AuRXhlY3V0ZVRvb2xSZXNwb25zZRJACgtCaW5kU2Vzc2lvbhIXLm1jcC5CaW5kU2Vzc2lvblJlcXVlc3QaGC5tY3AuQmluZFNlc3Npb25SZXNwb25zZRJNChRIYW5kbGVYaWFvWmhpTWVzc2FnZRIZLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdBoaLm1jcC5IYW5kbGVNZXNzYWdlUmVzcG9uc2USPQoKR2V0U2Vzc2lvbhIWLm1jcC5HZXRTZXNzaW9uUmVxdWVzdBoXLm1jcC5HZXRTZXNzaW9uUmVzcG9uc2USRgoNVW5iaW5kU2Vzc2lvbhIZLm1jcC5VbmJpbmRTZXNzaW9uUmVxdWVzdBoaLm1jcC5VbmJpbmRTZXNzaW9uUmVzcG9uc2USQAoLTGlzdFNlcnZlcnMSFy5tY3AuTGlzdFNlcnZlcnNSZXF1ZXN0GhgubWNwLkxpc3RTZXJ2ZXJzUmVzcG9uc2USVQoSSXNzdWVBZ2VudEVuZHBvaW50Eh4ubWNwLklzc3VlQWdlbnRFbmRwb2ludFJlcXVlc3QaHy5tY3AuSXNzdWVBZ2VudEVuZHBvaW50UmVzcG9uc2USTwoQR2V0QWdlbnRFbmRwb2ludBIcLm1jcC5HZXRBZ2VudEVuZHBvaW50UmVxdWVzdBodLm1jcC5HZXRBZ2VudEVuZHBvaW50UmVzcG9uc2USWAoTUmV2b2tlQWdlbnRFbmRwb2ludBIfLm1jcC5SZXZva2VBZ2VudEVuZHBvaW50UmVxdWVzdBogLm1jcC5SZXZva2VBZ2VudEVuZHBvaW50UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message mcp.GetToolsRequest
@@ -341,6 +341,13 @@ export type BindSessionRequest = Message<"mcp.BindSessionRequest"> & {
    * @generated from field: mcp.ToolFilter tools = 6;
    */
   tools?: ToolFilter | undefined;
+
+  /**
+   * Optional: the agent whose MCP endpoint's tools the session offers too (as REST's bind body `agent_id`).
+   *
+   * @generated from field: string agent_id = 7;
+   */
+  agentId: string;
 };
 
 /**
@@ -474,6 +481,13 @@ export type Session = Message<"mcp.Session"> & {
    * @generated from field: mcp.SessionDevice device = 10;
    */
   device?: SessionDevice | undefined;
+
+  /**
+   * The agent whose endpoint tools the session offers; empty when bound without one.
+   *
+   * @generated from field: string agent_id = 11;
+   */
+  agentId: string;
 };
 
 /**
@@ -879,6 +893,250 @@ export const ServerBreakerSchema: GenMessage<ServerBreaker> = /*@__PURE__*/
   messageDesc(file_mcp_service, 24);
 
 /**
+ * @generated from message mcp.IssueAgentEndpointRequest
+ */
+export type IssueAgentEndpointRequest = Message<"mcp.IssueAgentEndpointRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message mcp.IssueAgentEndpointRequest.
+ * Use `create(IssueAgentEndpointRequestSchema)` to create a new message.
+ */
+export const IssueAgentEndpointRequestSchema: GenMessage<IssueAgentEndpointRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 25);
+
+/**
+ * @generated from message mcp.IssueAgentEndpointResponse
+ */
+export type IssueAgentEndpointResponse = Message<"mcp.IssueAgentEndpointResponse"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * The WebSocket URL to give the pipe (MCP_ENDPOINT); it holds the token.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+
+  /**
+   * Shown only here: the service keeps its hash.
+   *
+   * @generated from field: string token = 3;
+   */
+  token: string;
+
+  /**
+   * True when an earlier token was replaced.
+   *
+   * @generated from field: bool rotated = 4;
+   */
+  rotated: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mcp.IssueAgentEndpointResponse.
+ * Use `create(IssueAgentEndpointResponseSchema)` to create a new message.
+ */
+export const IssueAgentEndpointResponseSchema: GenMessage<IssueAgentEndpointResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 26);
+
+/**
+ * @generated from message mcp.GetAgentEndpointRequest
+ */
+export type GetAgentEndpointRequest = Message<"mcp.GetAgentEndpointRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message mcp.GetAgentEndpointRequest.
+ * Use `create(GetAgentEndpointRequestSchema)` to create a new message.
+ */
+export const GetAgentEndpointRequestSchema: GenMessage<GetAgentEndpointRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 27);
+
+/**
+ * @generated from message mcp.GetAgentEndpointResponse
+ */
+export type GetAgentEndpointResponse = Message<"mcp.GetAgentEndpointResponse"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 2;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated mcp.EndpointConnection connections = 3;
+   */
+  connections: EndpointConnection[];
+
+  /**
+   * @generated from field: mcp.EndpointLimits limits = 4;
+   */
+  limits?: EndpointLimits | undefined;
+};
+
+/**
+ * Describes the message mcp.GetAgentEndpointResponse.
+ * Use `create(GetAgentEndpointResponseSchema)` to create a new message.
+ */
+export const GetAgentEndpointResponseSchema: GenMessage<GetAgentEndpointResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 28);
+
+/**
+ * One MCP server connected to an agent's endpoint.
+ *
+ * @generated from message mcp.EndpointConnection
+ */
+export type EndpointConnection = Message<"mcp.EndpointConnection"> & {
+  /**
+   * The server's name from initialize, made unique among the endpoint's connections.
+   *
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * "initializing", "listing" or "ready".
+   *
+   * @generated from field: string phase = 2;
+   */
+  phase: string;
+
+  /**
+   * Empty until initialize is answered.
+   *
+   * @generated from field: string server_name = 3;
+   */
+  serverName: string;
+
+  /**
+   * @generated from field: string server_version = 4;
+   */
+  serverVersion: string;
+
+  /**
+   * @generated from field: int32 tool_count = 5;
+   */
+  toolCount: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp connected_at = 6;
+   */
+  connectedAt?: Timestamp | undefined;
+
+  /**
+   * Unset until a ping is answered.
+   *
+   * @generated from field: google.protobuf.Timestamp last_ping_answer_at = 7;
+   */
+  lastPingAnswerAt?: Timestamp | undefined;
+
+  /**
+   * Why its tools are not offered; empty when they are.
+   *
+   * @generated from field: string error = 8;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message mcp.EndpointConnection.
+ * Use `create(EndpointConnectionSchema)` to create a new message.
+ */
+export const EndpointConnectionSchema: GenMessage<EndpointConnection> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 29);
+
+/**
+ * @generated from message mcp.EndpointLimits
+ */
+export type EndpointLimits = Message<"mcp.EndpointLimits"> & {
+  /**
+   * @generated from field: int32 sockets = 1;
+   */
+  sockets: number;
+
+  /**
+   * @generated from field: int32 tools = 2;
+   */
+  tools: number;
+
+  /**
+   * @generated from field: int32 frame_bytes = 3;
+   */
+  frameBytes: number;
+};
+
+/**
+ * Describes the message mcp.EndpointLimits.
+ * Use `create(EndpointLimitsSchema)` to create a new message.
+ */
+export const EndpointLimitsSchema: GenMessage<EndpointLimits> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 30);
+
+/**
+ * @generated from message mcp.RevokeAgentEndpointRequest
+ */
+export type RevokeAgentEndpointRequest = Message<"mcp.RevokeAgentEndpointRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message mcp.RevokeAgentEndpointRequest.
+ * Use `create(RevokeAgentEndpointRequestSchema)` to create a new message.
+ */
+export const RevokeAgentEndpointRequestSchema: GenMessage<RevokeAgentEndpointRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 31);
+
+/**
+ * @generated from message mcp.RevokeAgentEndpointResponse
+ */
+export type RevokeAgentEndpointResponse = Message<"mcp.RevokeAgentEndpointResponse"> & {
+  /**
+   * @generated from field: bool success = 1;
+   */
+  success: boolean;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * @generated from field: int32 closed_connections = 3;
+   */
+  closedConnections: number;
+};
+
+/**
+ * Describes the message mcp.RevokeAgentEndpointResponse.
+ * Use `create(RevokeAgentEndpointResponseSchema)` to create a new message.
+ */
+export const RevokeAgentEndpointResponseSchema: GenMessage<RevokeAgentEndpointResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 32);
+
+/**
  * What the gateway does with an execution result.
  *
  * @generated from enum mcp.ActionType
@@ -991,6 +1249,37 @@ export const MCPService: GenService<{
     methodKind: "unary";
     input: typeof ListServersRequestSchema;
     output: typeof ListServersResponseSchema;
+  },
+  /**
+   * Creates the agent's MCP endpoint, or rotates its token (closing the old token's connections).
+   * REST: POST /api/v1/mcp/agents/{agent_id}/endpoint
+   *
+   * @generated from rpc mcp.MCPService.IssueAgentEndpoint
+   */
+  issueAgentEndpoint: {
+    methodKind: "unary";
+    input: typeof IssueAgentEndpointRequestSchema;
+    output: typeof IssueAgentEndpointResponseSchema;
+  },
+  /**
+   * The agent's MCP endpoint and the servers connected to it. REST: GET /api/v1/mcp/agents/{agent_id}/endpoint
+   *
+   * @generated from rpc mcp.MCPService.GetAgentEndpoint
+   */
+  getAgentEndpoint: {
+    methodKind: "unary";
+    input: typeof GetAgentEndpointRequestSchema;
+    output: typeof GetAgentEndpointResponseSchema;
+  },
+  /**
+   * Revokes the agent's MCP endpoint and closes its connections. REST: DELETE /api/v1/mcp/agents/{agent_id}/endpoint
+   *
+   * @generated from rpc mcp.MCPService.RevokeAgentEndpoint
+   */
+  revokeAgentEndpoint: {
+    methodKind: "unary";
+    input: typeof RevokeAgentEndpointRequestSchema;
+    output: typeof RevokeAgentEndpointResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mcp_service, 0);
