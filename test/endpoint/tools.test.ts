@@ -3,13 +3,14 @@
  * An agent's endpoint tools in the sessions bound with it: listed with collision-free names and their original
  * ones, executed over REST and Connect on the socket that offered them, several sockets at once without
  * eviction, a slow tool timing out with its late reply dropped and the socket kept, and a closed socket's tools
- * gone.
+ * gone; the endpoint's rpcs.
  */
+import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { okBody, restBind, restExecute, restGetSession, restIssueEndpoint, restListTools, resultText } from "../api";
 import { connectPeer, echoTool, type PeerTool, untilReady, untilSent } from "../endpoint-peer";
 import { pollUntil } from "../poll";
-import { rpcClient } from "../rpc-client";
+import { rpcClient, rpcError } from "../rpc-client";
 
 const add: PeerTool = {
   name: "add",
@@ -123,5 +124,35 @@ describe("endpoint tools in a session", () => {
     expect(listing.sources.find((s) => s.kind === "endpoint")).toMatchObject({ status: "unavailable", tool_count: 0 });
     await restBind("ep-tools-6");
     expect(okBody(await restListTools("ep-tools-6")).sources.some((s) => s.kind === "endpoint")).toBe(false);
+  });
+});
+
+describe("endpoints over Connect", () => {
+  it("issue, show and revoke an endpoint, and bind a session with its agent", async () => {
+    const client = rpcClient("connect-binary");
+    const issued = await client.issueAgentEndpoint({ agentId: "rpc-1" });
+    expect(issued).toMatchObject({ agentId: "rpc-1", rotated: false });
+    expect(issued.url).toBe(`ws://service.test/mcp_endpoint/mcp/?token=${issued.token}`);
+    const peer = await connectPeer(issued.token, { name: "calc" });
+    await untilReady("rpc-1");
+    const shown = await client.getAgentEndpoint({ agentId: "rpc-1" });
+    expect(shown.connections).toMatchObject([{ label: "calc", phase: "ready", serverName: "calc", toolCount: 1 }]);
+    const bound = await client.bindSession({
+      sessionId: "ep-rpc-1",
+      deviceId: "AA:BB:CC:DD:EE:FF",
+      clientId: "c1",
+      agentId: "rpc-1",
+    });
+    expect(bound.session?.agentId).toBe("rpc-1");
+    const tools = await client.getTools({ sessionId: "ep-rpc-1" });
+    expect(tools.tools.find((t) => t.source === "endpoint")).toMatchObject({
+      name: "echo",
+      originalName: "echo",
+      server: "calc",
+    });
+    expect(await client.revokeAgentEndpoint({ agentId: "rpc-1" })).toMatchObject({ success: true, closedConnections: 1 });
+    expect(await peer.closed).toMatchObject({ code: 4003 });
+    await rpcError(client.getAgentEndpoint({ agentId: "rpc-1" }), Code.NotFound, "endpoint_not_found");
+    await rpcError(client.issueAgentEndpoint({ agentId: "" }), Code.InvalidArgument, "invalid_request");
   });
 });
