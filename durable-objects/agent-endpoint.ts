@@ -9,21 +9,16 @@
  * - `issue()` stores a new token's hash; issuing again rotates it, closing the sockets of the old one (4003).
  * - `fetch()` is the upgrade, checked against the hash; a socket over {@link MAX_ENDPOINT_SOCKETS} is refused
  *   before upgrading (429). Sockets are never evicted by newer ones: each keeps its own server and tools.
- * - each socket runs the handshake of agent-endpoint-handshake.ts; the alarm enforces its deadline and sends a
- *   JSON-RPC `ping` once a ping interval (60 s, `ENDPOINT_PING_SECONDS`), closing a socket whose ping goes
- *   unanswered (4002): the pipe itself only notices a dead child when it next writes to it.
+ * - each socket runs the handshake of agent-endpoint-handshake.ts; the alarm (agent-endpoint-keepalive.ts)
+ *   enforces its deadline and sends a JSON-RPC `ping` once a ping interval (60 s, `ENDPOINT_PING_SECONDS`),
+ *   closing a socket whose ping goes unanswered (4002): the pipe itself only notices a dead child when it next
+ *   writes to it.
  * - `revoke()` closes every socket (4003) and deletes everything.
  * Hibernation and eviction lose only the waiting of calls in flight (which keep the object awake anyway): the
  * sockets are the runtime's, their state is in SQLite (agent-endpoint-storage.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import {
-  ENDPOINT_HANDSHAKE_MS,
-  type EndpointView,
-  MAX_ENDPOINT_FRAME_BYTES,
-  MAX_ENDPOINT_SOCKETS,
-  MAX_ENDPOINT_TOOLS,
-} from "../src/contract/endpoint";
+import { type EndpointView, MAX_ENDPOINT_FRAME_BYTES, MAX_ENDPOINT_SOCKETS, MAX_ENDPOINT_TOOLS } from "../src/contract/endpoint";
 import type { Env } from "../src/env";
 import { ApiError } from "../src/errors";
 import {
@@ -47,10 +42,8 @@ import {
   startListing,
 } from "./agent-endpoint-handshake";
 import { closeQuietly, EndpointSockets } from "./agent-endpoint-sockets";
+import { dueNow, keepaliveOf, nextDueAt } from "./agent-endpoint-keepalive";
 import { EndpointStorage, type SocketRow } from "./agent-endpoint-storage";
-
-/** How often each socket is pinged without `ENDPOINT_PING_SECONDS` (xiaozhi.me's own rhythm). */
-const DEFAULT_PING_INTERVAL_MS = 60_000;
 
 /** What issuing a token answers (the token is shown once: only its hash is kept). */
 export interface IssuedToken {
@@ -194,24 +187,11 @@ export class AgentEndpointObject extends DurableObject<Env> {
   /** Handshake deadlines and pings: closes the sockets that missed one, pings those due, and re-arms. */
   override async alarm(): Promise<void> {
     const now = Date.now();
+    const keepalive = keepaliveOf(this.env);
     for (const row of this.#store.sockets()) {
-      if (row.deadline !== null && row.deadline <= now) {
-        await this.#closeSocket(
-          row,
-          EndpointCloseCode.handshakeTimeout,
-          `no complete answer to initialize and tools/list within ${ENDPOINT_HANDSHAKE_MS / 1000} s`,
-        );
-      } else if (row.ping_id !== null && row.ping_sent_at !== null && row.ping_sent_at + this.#pingAnswerMs() <= now) {
-        await this.#closeSocket(
-          row,
-          EndpointCloseCode.pingTimeout,
-          "no answer to ping: the server behind the pipe is gone or stuck",
-        );
-      } else if (
-        row.phase !== "initializing" &&
-        row.ping_id === null &&
-        (row.ping_sent_at ?? row.connected_at) + this.#pingIntervalMs() <= now
-      ) {
+      const due = dueNow(row, now, keepalive);
+      if (due?.kind === "close") await this.#closeSocket(row, due.code, due.reason);
+      else if (due?.kind === "ping") {
         row.ping_id = this.#store.takeRpcId(row);
         row.ping_sent_at = now;
         this.#store.writeSocket(row);
@@ -293,11 +273,8 @@ export class AgentEndpointObject extends DurableObject<Env> {
   }
 
   async #armAlarm(): Promise<void> {
-    const due = this.#store.sockets().map((row) => {
-      if (row.deadline !== null) return row.deadline;
-      if (row.ping_id !== null && row.ping_sent_at !== null) return row.ping_sent_at + this.#pingAnswerMs();
-      return (row.ping_sent_at ?? row.connected_at) + this.#pingIntervalMs();
-    });
+    const keepalive = keepaliveOf(this.env);
+    const due = this.#store.sockets().map((row) => nextDueAt(row, keepalive));
     if (due.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...due));
   }
@@ -310,15 +287,5 @@ export class AgentEndpointObject extends DurableObject<Env> {
       otherLabels: () => new Set(others().map((r) => r.label)),
       otherToolCount: () => others().reduce((n, r) => n + r.tools.length, 0),
     };
-  }
-
-  #pingIntervalMs(): number {
-    const seconds = Number(this.env.ENDPOINT_PING_SECONDS);
-    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_PING_INTERVAL_MS;
-  }
-
-  /** How long a ping may go unanswered: the handshake's allowance, or the interval when that is shorter. */
-  #pingAnswerMs(): number {
-    return Math.min(ENDPOINT_HANDSHAKE_MS, this.#pingIntervalMs());
   }
 }

@@ -173,7 +173,7 @@ export function registerEndpointRoutes(app: OpenAPIHono<AppEnv>): void {
 /** The tool side's upgrade: no API key, no config check (the token names the object, which checks it). */
 export function registerEndpointSocket(app: OpenAPIHono<AppEnv>): void {
   app.openapi(endpointSocketRoute, async (c) => {
-    checkRelayHandshake(c.req.raw);
+    checkRelayHandshake(c.req.raw, "the endpoint");
     return openEndpointSocket(c.env, c.req.raw);
   });
 }
