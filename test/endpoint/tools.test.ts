@@ -6,9 +6,13 @@
  * gone; the endpoint's rpcs.
  */
 import { Code } from "@connectrpc/connect";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { endpointLink } from "../../durable-objects/session-sources";
+import { EndpointToolSource } from "../../src/tools/endpoint/source";
 import { okBody, restBind, restExecute, restGetSession, restIssueEndpoint, restListTools, resultText } from "../api";
 import { connectPeer, echoTool, type PeerTool, untilReady, untilSent } from "../endpoint-peer";
+import { TEST_API_KEYS, TENANT_A_KEY } from "../keys";
 import { pollUntil } from "../poll";
 import { rpcClient, rpcError } from "../rpc-client";
 
@@ -154,5 +158,29 @@ describe("endpoints over Connect", () => {
     expect(await peer.closed).toMatchObject({ code: 4003 });
     await rpcError(client.getAgentEndpoint({ agentId: "rpc-1" }), Code.NotFound, "endpoint_not_found");
     await rpcError(client.issueAgentEndpoint({ agentId: "" }), Code.InvalidArgument, "invalid_request");
+  });
+});
+
+describe("changes of an endpoint's tools", () => {
+  it("reach the session's one hook when a listing sees a server come or go", async () => {
+    const { token } = okBody(await restIssueEndpoint("changes-1"));
+    const changes: number[] = [];
+    const link = endpointLink(env, TEST_API_KEYS[TENANT_A_KEY], "changes-1");
+    const source = new EndpointToolSource({
+      agent: () => ({ agentId: "changes-1", link }),
+      onToolsChanged: (v) => changes.push(v),
+    });
+    await source.listTools();
+    expect(changes).toEqual([]);
+    const peer = await connectPeer(token);
+    await untilReady("changes-1");
+    await source.listTools();
+    expect(changes).toHaveLength(1);
+    await source.listTools();
+    expect(changes).toHaveLength(1);
+    peer.ws.close(1000, "bye");
+    await untilReady("changes-1", 0);
+    await source.listTools();
+    expect(changes).toHaveLength(2);
   });
 });
