@@ -14,6 +14,7 @@ export default tseslint.config(
           "./tsconfig.json",
           "./bench/tsconfig.json",
           "./test/upstreams/tsconfig.json",
+          "./test/endpoint-pipe/tsconfig.json",
           "./scripts/tsconfig.json",
           "./clients/ts/tsconfig.json",
           "./clients/ts/tsconfig.contract.json",

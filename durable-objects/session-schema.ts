@@ -7,7 +7,7 @@
  * ## Storage layout
  * - `session_meta(key, value)`: `schema_version`.
  * - `session_binding`: one row (id = 1) holding the binding, its timestamps (ms since epoch) and the session's
- *   tool filter as JSON, null without one (codec in `session-storage.ts`).
+ *   tool filter as JSON, null without one, and the agent whose endpoint tools it offers (codec in `session-storage.ts`).
  * - `device_link`: one row (id = 1), written once a relay opens: the next JSON-RPC id, the current relay's
  *   generation, the handshake in progress, the device's tool list and its latest notification
  *   (codec in `device-storage.ts`).
@@ -31,8 +31,8 @@ import type { Sql } from "./sql";
 
 // Version 3 has every table; states written at version 2 lack either device_link or session_upstream. Version 4
 // adds session_binding.tool_filter; version 5 adds session_job; version 6 the event log (session_event,
-// session_event_state).
-const CURRENT_SCHEMA_VERSION = 6;
+// session_event_state); version 7 session_binding.agent_id.
+const CURRENT_SCHEMA_VERSION = 7;
 
 const TableRow = z.object({ name: z.string() });
 const CountRow = z.object({ n: z.number().int() });
@@ -94,13 +94,19 @@ export class SessionSchema {
       bound_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL,
       last_used_at INTEGER NOT NULL,
-      tool_filter TEXT
+      tool_filter TEXT,
+      agent_id TEXT
     )`);
     const hasToolFilter = this.sql.first(
       CountRow,
       "SELECT COUNT(*) AS n FROM pragma_table_info('session_binding') WHERE name = 'tool_filter'",
     );
     if (hasToolFilter?.n === 0) this.sql.run("ALTER TABLE session_binding ADD COLUMN tool_filter TEXT");
+    const hasAgentId = this.sql.first(
+      CountRow,
+      "SELECT COUNT(*) AS n FROM pragma_table_info('session_binding') WHERE name = 'agent_id'",
+    );
+    if (hasAgentId?.n === 0) this.sql.run("ALTER TABLE session_binding ADD COLUMN agent_id TEXT");
     this.sql.run(`CREATE TABLE IF NOT EXISTS device_link (
       id INTEGER PRIMARY KEY CHECK (id = 1),
       next_rpc_id INTEGER NOT NULL DEFAULT 1,

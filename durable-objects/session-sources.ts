@@ -1,12 +1,17 @@
 /**
  * @module durable-objects/session-sources
  * A session's tool sources, built together once and kept for the object's life (the external one holds
- * upstream connections): local tools, the external MCP servers and the device, behind one router; the policy
+ * upstream connections): local tools, the external MCP servers, the device and the agent's MCP endpoint, behind
+ * one router; the policy
  * that router enforces (the servers' and the session's tool filters); and the session a tool call runs for.
  */
 import type { ServiceConfig } from "../src/config/schema";
 import type { SourceReport } from "../src/contract/tools";
 import { DeviceToolSource } from "../src/tools/device/source";
+import { EndpointToolSource } from "../src/tools/endpoint/source";
+import { endpointObjectName } from "../src/tools/endpoint/token";
+import type { EndpointLink } from "../src/tools/endpoint/types";
+import type { Env } from "../src/env";
 import type { DevicePeer } from "../src/tools/device/peer";
 import type { ServerEvent } from "../src/tools/external/server-slot";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
@@ -18,7 +23,7 @@ import type { SessionContext } from "../src/tools/types";
 import type { BindingRow } from "./session-storage";
 
 export interface SessionSources {
-  /** Every source, in listing order: local, external, device. */
+  /** Every source, in listing order: local, external, device, endpoint. */
   router: ToolRouter;
   /** The external servers' source (also in the router): the session closes its idle connections and resets it. */
   external: ExternalToolSource;
@@ -35,12 +40,14 @@ export interface SessionSourcesOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
   onConnectionOpened: () => void;
-  /** A server's list was fetched anew (see ExternalSourceOptions). */
+  /** A server's list was fetched anew (see ExternalSourceOptions), or the agent endpoint's tools changed. */
   onCatalogChanged: () => void;
   /** How every source answered a listing (each source's tool count). */
   onToolsListed: (sources: readonly SourceReport[]) => void;
   /** A server went down or came back, or its circuit opened or closed. */
   onServerEvent: (event: ServerEvent) => void;
+  /** The session's agent and the way to its endpoint object; null while bound without an agent. */
+  agent: () => { agentId: string; link: EndpointLink } | null;
 }
 
 export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
@@ -55,7 +62,10 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     onCatalogChanged: options.onCatalogChanged,
     onServerEvent: options.onServerEvent,
   });
-  const sources = [new LocalToolSource(config), external, new DeviceToolSource(options.peer)];
+  // The agent's tools changed (a server connected, left or re-listed): the session lists again, as for an external
+  // server's new list, so its events report the change.
+  const endpoint = new EndpointToolSource({ agent: options.agent, onToolsChanged: options.onCatalogChanged });
+  const sources = [new LocalToolSource(config), external, new DeviceToolSource(options.peer), endpoint];
   const router = new ToolRouter(sources, options.policy, options.onToolsListed);
   return { router, external };
 }
@@ -71,4 +81,13 @@ export function toolPolicy(config: ServiceConfig, binding: BindingRow): ToolPoli
 /** The bound session a tool call runs for. */
 export function sessionContext(binding: BindingRow): SessionContext {
   return { tenant: binding.tenant, sessionId: binding.session_id, deviceId: binding.device_id, clientId: binding.client_id };
+}
+
+/** The way to `agentId`'s endpoint object (one per tenant and agent, see tools/endpoint/token). */
+export function endpointLink(env: Env, tenant: string, agentId: string): EndpointLink {
+  const stub = env.AGENT_ENDPOINTS.getByName(endpointObjectName(tenant, agentId));
+  return {
+    catalog: () => stub.catalog(),
+    call: (label, tool, args, timeoutMs) => stub.call(label, tool, args, timeoutMs),
+  };
 }

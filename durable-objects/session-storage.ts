@@ -26,6 +26,8 @@ export const BindingRow = z.object({
   bound_at: z.number(),
   updated_at: z.number(),
   last_used_at: z.number(),
+  /** The agent whose endpoint tools the session offers, if any. */
+  agent_id: z.string().nullable(),
   /** The session's tool filter, stored as JSON text (`tool_filter`). */
   tools: z.preprocess((text) => (typeof text === "string" ? jsonOr(text) : text), ToolFilter.nullable()),
 });
@@ -43,6 +45,7 @@ export function bindingRow(command: BindCommand, existing: BindingRow | null, no
     bound_at: existing?.bound_at ?? now,
     updated_at: now,
     last_used_at: now,
+    agent_id: command.agent_id ?? null,
     tools: command.tools ?? null,
   };
 }
@@ -80,7 +83,7 @@ export class SessionStorage {
     return this.#sql.first(
       BindingRow,
       `SELECT tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at,
-         tool_filter AS tools
+         agent_id, tool_filter AS tools
        FROM session_binding WHERE id = 1`,
     );
   }
@@ -90,8 +93,9 @@ export class SessionStorage {
     this.#schema.ensure();
     this.#sql.run(
       `INSERT OR REPLACE INTO session_binding
-         (id, tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at, tool_filter)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (id, tenant, session_id, device_id, client_id, vision_url, token, bound_at, updated_at, last_used_at, agent_id,
+          tool_filter)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.tenant,
       row.session_id,
       row.device_id,
@@ -101,6 +105,7 @@ export class SessionStorage {
       row.bound_at,
       row.updated_at,
       row.last_used_at,
+      row.agent_id,
       row.tools === null ? null : JSON.stringify(row.tools),
     );
   }

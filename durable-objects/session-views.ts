@@ -19,6 +19,7 @@ export function sessionView(binding: BindingRow, expiresAt: number, device: Devi
     last_used_at: new Date(binding.last_used_at),
     expires_at: new Date(expiresAt),
     device,
+    ...(binding.agent_id !== null && { agent_id: binding.agent_id }),
   };
 }
 

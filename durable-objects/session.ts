@@ -58,7 +58,7 @@ import { SessionJobs } from "./session-jobs";
 import { SessionEvents } from "./session-events";
 import { SessionLog } from "./session-log";
 import { SessionSeat } from "./session-seat";
-import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
+import { buildSessionSources, endpointLink, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
 import { sessionView } from "./session-views";
 
@@ -416,6 +416,10 @@ export class SessionObject extends DurableObject<Env> {
       onCatalogChanged: () => this.#relist(),
       onToolsListed: (sources) => this.#events.toolsListed(sources),
       onServerEvent: (event) => this.#log.server(binding, event),
+      agent: () => {
+        const bound = this.#load();
+        return bound?.agent_id ? { agentId: bound.agent_id, link: endpointLink(this.env, bound.tenant, bound.agent_id) } : null;
+      },
     });
     return this.#sources;
   }

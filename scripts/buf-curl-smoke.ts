@@ -77,6 +77,10 @@ function callEveryRpc(baseUrl: string, protocol: string): number {
   ];
   const afterJobs: Check[] = [
     ["UnbindSession", { session_id }, { success: true, message: "session unbound" }],
+    ["IssueAgentEndpoint", { agent_id: session_id }, { agentId: session_id, rotated: false }],
+    ["GetAgentEndpoint", { agent_id: session_id }, { agentId: session_id, connections: [], limits: { sockets: 8 } }],
+    ["RevokeAgentEndpoint", { agent_id: session_id }, { success: true, closedConnections: 0 }],
+    ["GetAgentEndpoint", { agent_id: session_id }, { error: { code: "not_found" } }],
     ["GetSession", { session_id }, { error: { code: "not_found" } }],
     ["GetTools", { session_id: "bad id" }, { error: { code: "invalid_argument" } }],
     ["GetTools", { session_id }, { error: { code: "unauthenticated", message: "invalid API key" } }, "wrong-key-1234"],

@@ -14,6 +14,7 @@ import { rateLimit } from "./api/rate-limit";
 import { registerMcpRoutes } from "./api/mcp/routes";
 import { registerDocs } from "./api/rest/docs";
 import { registerReady } from "./api/rest/ready";
+import { registerEndpointRoutes, registerEndpointSocket } from "./api/rest/endpoint-routes";
 import { registerRestRoutes } from "./api/rest/routes";
 import { requestId } from "./api/request-id";
 import { requestLog } from "./api/request-log";
@@ -99,8 +100,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   registerReady(app);
 
+  // Pipes send no API key: the endpoint's token in the query string is the credential.
+  registerEndpointSocket(app);
+
   app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);
+  registerEndpointRoutes(app);
   registerMcpRoutes(app, { name: SERVICE_NAME, version: SERVICE_VERSION });
 
   // The same API over Connect and gRPC-Web at /mcp.MCPService/<Rpc>, behind the same middleware.

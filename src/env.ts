@@ -19,6 +19,8 @@ export interface Env extends __BaseEnv_Env {
   RATE_LIMITS?: string;
   /** Var: `debug`, `info`, `warn` or `error`: overrides `log.level` of the checked-in config. */
   LOG_LEVEL?: string;
+  /** Var: seconds between the JSON-RPC pings an agent endpoint sends each connected server (60 by default). */
+  ENDPOINT_PING_SECONDS?: string;
   /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */
   [name: string]: unknown;
 }

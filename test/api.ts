@@ -2,7 +2,7 @@
  * @module test/api
  * The REST API called as a gateway calls it, for tests: one helper per action, each answering the status, the
  * headers and the JSON body typed by the API's own response schemas. This is the one place the tests import
- * those schemas from.
+ * those schemas from (and the contract's, for the answers REST does not rename).
  */
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
@@ -20,6 +20,7 @@ import type {
   ToolsResponse,
   UnbindResponse,
 } from "../src/api/rest/schemas";
+import type { EndpointIssuedJson, EndpointRevoked, EndpointViewJson } from "../src/contract/endpoint";
 import { TENANT_A_KEY } from "./keys";
 
 export type BindBody = z.infer<typeof BindResponse>;
@@ -178,6 +179,27 @@ export function restJob(
 /** `POST .../sessions/{id}/messages` with one device frame (a string is sent as it is). */
 export function restPostMessage(sessionId: string, frame: unknown): Promise<Reply<MessageBody>> {
   return restRequest(`${sessionPath(sessionId)}/messages`, { body: frame });
+}
+
+export type EndpointIssuedBody = z.infer<typeof EndpointIssuedJson>;
+export type EndpointBody = z.infer<typeof EndpointViewJson>;
+export type EndpointRevokedBody = z.infer<typeof EndpointRevoked>;
+
+const endpointPath = (agentId: string) => `/api/v1/mcp/agents/${agentId}/endpoint`;
+
+/** `POST .../agents/{id}/endpoint`: creates the agent's endpoint or rotates its token. */
+export function restIssueEndpoint(agentId: string, options: CallerOptions = {}): Promise<Reply<EndpointIssuedBody>> {
+  return restRequest(endpointPath(agentId), { method: "POST", key: options.key });
+}
+
+/** `GET .../agents/{id}/endpoint`: the endpoint and its connections. */
+export function restGetEndpoint(agentId: string, options: CallerOptions = {}): Promise<Reply<EndpointBody>> {
+  return restRequest(endpointPath(agentId), { key: options.key });
+}
+
+/** `DELETE .../agents/{id}/endpoint`: revokes the endpoint. */
+export function restRevokeEndpoint(agentId: string, options: CallerOptions = {}): Promise<Reply<EndpointRevokedBody>> {
+  return restRequest(endpointPath(agentId), { method: "DELETE", key: options.key });
 }
 
 /** The body of a 200 answer; any other status fails the test. */

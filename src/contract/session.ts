@@ -5,6 +5,7 @@
  * what the session's Durable Object answers, `SessionViewJson` what REST writes.
  */
 import { z } from "@hono/zod-openapi";
+import { AgentId } from "./endpoint";
 import { IsoMoment, Moment, type MomentSchema } from "./time";
 import { SourceReport, SourceStatus, ToolFilter } from "./tools";
 
@@ -52,6 +53,9 @@ export const BindRequest = z
       .optional(),
     token: Text(4096).optional().openapi({ description: "Secret the device's vision JWT is signed with; never returned" }),
     tools: ToolFilter.optional(),
+    agent_id: AgentId.optional().openapi({
+      description: "The agent whose MCP endpoint's tools the session offers too (see POST /api/v1/mcp/agents/{agentId}/endpoint)",
+    }),
   })
   .strict();
 export type BindRequest = z.output<typeof BindRequest>;
@@ -87,6 +91,10 @@ const sessionViewOf = <T extends MomentSchema, D extends z.ZodType>(moment: T, d
     client_id: z.string(),
     vision_url: z.string().nullable(),
     has_token: z.boolean(),
+    agent_id: z
+      .string()
+      .optional()
+      .openapi({ description: "The agent whose endpoint tools the session offers (bound with one)" }),
     bound_at: moment,
     last_used_at: moment,
     expires_at: moment,

@@ -5,7 +5,7 @@
 import { z } from "@hono/zod-openapi";
 
 /** Where a tool lives. */
-export const ToolSourceKind = z.enum(["local", "external", "device"]);
+export const ToolSourceKind = z.enum(["local", "external", "device", "endpoint"]);
 export type ToolSourceKind = z.infer<typeof ToolSourceKind>;
 
 /** How a source answered a listing. `unsupported`: configured, but not usable here (a stdio server). */

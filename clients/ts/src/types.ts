@@ -43,7 +43,7 @@ export interface HandlerCall {
   args: unknown;
 }
 
-export type ToolSourceKind = "local" | "external" | "device";
+export type ToolSourceKind = "local" | "external" | "device" | "endpoint";
 export type SourceStatus = "ok" | "unavailable" | "incomplete" | "unsupported";
 
 export interface JsonSchemaObject {
@@ -84,6 +84,8 @@ export interface BindRequest {
   vision_url?: string;
   /** The gateway's server secret, which the device's vision JWT is signed with; never returned. */
   token?: string;
+  /** The agent whose MCP endpoint's tools the session offers too. */
+  agent_id?: string;
 }
 
 export interface DeviceView {
@@ -102,6 +104,8 @@ export interface SessionView {
   bound_at: string;
   last_used_at: string;
   expires_at: string;
+  /** The agent whose endpoint tools the session offers, when bound with one. */
+  agent_id?: string;
   /** In GET, not in bind's answer. */
   tools?: { count: number; sources: SourceReport[] };
   device: DeviceView;

@@ -59,6 +59,10 @@ export function registerDocs(app: OpenAPIHono<AppEnv>, version: string): void {
         description: 'Executes that run on as jobs (`"mode": "async"`): their progress and result, and cancelling them',
       },
       { name: "device", description: "The device's own MCP tools, reached through a relay the gateway opens" },
+      {
+        name: "endpoints",
+        description: "Agents' MCP endpoints: users' own MCP servers dial in over WebSocket through a pipe program",
+      },
       { name: "service", description: "Liveness and this document" },
     ],
   });

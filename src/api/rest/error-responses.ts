@@ -37,6 +37,10 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     when: "the session has no job of that id (never started, deleted after its retention, or the session was unbound)",
     message: 'no job "0b7c6f0e-3f0c-4d7e-9a51-8f0f3f1b2c44" in this session',
   },
+  endpoint_not_found: {
+    when: "the agent has no MCP endpoint (never created, or revoked)",
+    message: "agent kitchen has no MCP endpoint: create one with POST /api/v1/mcp/agents/kitchen/endpoint",
+  },
   method_not_allowed: {
     when: "a known path, a wrong method (`Allow` lists the right ones)",
     message: "POST is not allowed on /health; use GET, HEAD",
@@ -73,6 +77,10 @@ const ERROR_CODES: Record<ErrorCode, Documented> = {
     when: "the session already has as many pending or running jobs as it may (wait for one to finish, or cancel one)",
     message: "this session already runs 4 jobs, the most it may: wait for one to finish or cancel one (DELETE its url)",
     details: { limit: 4, running: 4 },
+  },
+  endpoint_limit_reached: {
+    when: "an agent endpoint's socket limit: one more MCP server tried to connect to an endpoint that holds 8",
+    message: "this endpoint already holds 8 connections, its limit: stop one of the servers first",
   },
   internal: { when: "an unexpected failure (logged; the message says no more)", message: "internal error" },
   not_configured: {

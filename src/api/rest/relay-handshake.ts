@@ -18,14 +18,15 @@ const WEBSOCKET_VERSION = "13";
 const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/;
 
 /**
- * Throws the error the relay answers when `request` is not an upgrade the runtime will complete.
+ * Throws the error the relay (or `what` else upgrades: the agent endpoint's socket) answers when `request` is not
+ * an upgrade the runtime will complete.
  * @throws ApiError `upgrade_required` (426) without `Upgrade: websocket`, or with a version other than 13
  *   (`Sec-WebSocket-Version: 13` says which); `invalid_request` (400) without a valid `Sec-WebSocket-Key`.
  */
-export function checkRelayHandshake(request: Request): void {
+export function checkRelayHandshake(request: Request, what = "the relay"): void {
   const { headers } = request;
   if (headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError("upgrade_required", "the relay is a WebSocket: send Upgrade: websocket");
+    throw new ApiError("upgrade_required", `${what} is a WebSocket: send Upgrade: websocket`);
   }
   const version = headers.get("Sec-WebSocket-Version");
   const key = headers.get("Sec-WebSocket-Key");

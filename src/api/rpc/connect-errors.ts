@@ -26,6 +26,7 @@ export function connectCode(code: ErrorCode): Code {
     case "session_not_found":
     case "tool_not_found":
     case "job_not_found":
+    case "endpoint_not_found":
       return Code.NotFound;
     case "method_not_allowed":
       return Code.Unimplemented;
@@ -35,6 +36,7 @@ export function connectCode(code: ErrorCode): Code {
     case "rate_limited":
     case "session_limit_reached":
     case "job_limit_reached":
+    case "endpoint_limit_reached":
       return Code.ResourceExhausted;
     case "upgrade_required":
       return Code.FailedPrecondition;

@@ -14,6 +14,7 @@ import type {
   HandleMessageRequest,
   StartJobRequest,
 } from "../../gen/mcp/service_pb";
+import { AgentId } from "../../contract/endpoint";
 import { parseJson } from "../../util/json";
 import { type FieldIssue, fieldIssues, invalidRequest, nestingIssue } from "../../validation";
 import {
@@ -29,6 +30,7 @@ import {
 const WHERE = "request";
 
 const SessionInput = z.object({ session_id: SessionId });
+const AgentInput = z.object({ agent_id: AgentId });
 const BindSessionInput = BindRequest.extend({ session_id: SessionId });
 // The tool call's timeout comes from the call's deadline, not from the message.
 const ExecuteToolInput = ExecuteRequest.omit({ timeout_ms: true, mode: true }).extend({
@@ -56,7 +58,13 @@ export function bindInput(req: BindSessionRequest): z.output<typeof BindSessionI
     token: optional(req.token),
     // Proto3 cannot tell an empty list from none: an empty list is left out.
     tools: req.tools && { allow: nonEmpty(req.tools.allow), deny: nonEmpty(req.tools.deny) },
+    agent_id: optional(req.agentId),
   });
+}
+
+/** The agent id of an endpoint request, by the rule of REST's path. */
+export function agentInput(req: { agentId: string }): z.output<typeof AgentInput> {
+  return parse(AgentInput, { agent_id: req.agentId });
 }
 
 /** An ExecuteTool request, by the rules of REST's execute path and body; arguments from either field. */

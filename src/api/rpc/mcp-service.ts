@@ -1,14 +1,25 @@
 /**
  * @module api/rpc/mcp-service
  * `mcp.MCPService`: each rpc validates its request with the REST API's schemas, makes the same call into the
- * session's Durable Object as the REST route, within the client's deadline, and answers in the proto's shape.
+ * session's (or agent endpoint's) Durable Object as the REST route, within the client's deadline, and answers in the proto's shape.
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MCPService } from "../../gen/mcp/service_pb";
+import { describeEndpoint, issueEndpoint, revokeEndpoint } from "../endpoint-calls";
 import { bindSession, executeTool, sessionStub, unbindSession, unwrap } from "../session-calls";
 import { caller } from "./caller";
 import { toolTimeoutMs, withinDeadline } from "./deadline";
-import { batchInput, bindInput, deviceFrameInput, executeInput, jobInput, sessionInput, startJobInput } from "./inputs";
+import { endpointMessage, issuedMessage, revokedMessage } from "./endpoint-messages";
+import {
+  agentInput,
+  batchInput,
+  bindInput,
+  deviceFrameInput,
+  executeInput,
+  jobInput,
+  sessionInput,
+  startJobInput,
+} from "./inputs";
 import {
   batchMessage,
   bindMessage,
@@ -110,5 +121,23 @@ export const mcpService: ServiceImpl<typeof MCPService> = {
     const { env, tenant, note } = caller(ctx);
     note({ session: session_id });
     return withinDeadline(ctx, () => unbindSession(env, tenant, session_id));
+  },
+
+  async issueAgentEndpoint(req, ctx) {
+    const { agent_id } = agentInput(req);
+    const { env, tenant } = caller(ctx);
+    return issuedMessage(await withinDeadline(ctx, () => issueEndpoint(env, tenant, agent_id, ctx.url)));
+  },
+
+  async getAgentEndpoint(req, ctx) {
+    const { agent_id } = agentInput(req);
+    const { env, tenant } = caller(ctx);
+    return endpointMessage(await withinDeadline(ctx, () => describeEndpoint(env, tenant, agent_id)));
+  },
+
+  async revokeAgentEndpoint(req, ctx) {
+    const { agent_id } = agentInput(req);
+    const { env, tenant } = caller(ctx);
+    return revokedMessage(await withinDeadline(ctx, () => revokeEndpoint(env, tenant, agent_id)));
   },
 };

@@ -130,6 +130,7 @@ export function sessionMessage(view: SessionView): MessageInitShape<typeof Sessi
     expiresAt: timestampFromDate(view.expires_at),
     tools: view.tools && { count: view.tools.count, sources: view.tools.sources.map(sourceReportMessage) },
     device: deviceMessage(view.device),
+    agentId: view.agent_id ?? "",
   };
 }
 

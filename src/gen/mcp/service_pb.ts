@@ -23,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file mcp/service.proto.
  */
 export const file_mcp_service: GenFile = /*@__PURE__*/
-  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCLcAwoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRISCgV0aXRsZRgIIAEoCUgAiAEBEjEKEGFubm90YXRpb25zX2pzb24YCSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjMKEm91dHB1dF9zY2hlbWFfanNvbhgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoKaWNvbnNfanNvbhgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWUSKgoJbWV0YV9qc29uGAwgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX3RpdGxlIl8KDFNvdXJjZVJlcG9ydBIOCgZzb3VyY2UYASABKAkSDAoEa2luZBgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEgoKdG9vbF9jb3VudBgEIAEoBRINCgVlcnJvchgFIAEoCSLsAQoSRXhlY3V0ZVRvb2xSZXF1ZXN0EhEKCXRvb2xfbmFtZRgBIAEoCRI5Cglhcmd1bWVudHMYAiADKAsyJi5tY3AuRXhlY3V0ZVRvb2xSZXF1ZXN0LkFyZ3VtZW50c0VudHJ5EhIKCnNlc3Npb25faWQYAyABKAkSEQoJZGV2aWNlX2lkGAQgASgJEi8KDmFyZ3VtZW50c19qc29uGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBowCg5Bcmd1bWVudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIuwBChNFeGVjdXRlVG9vbFJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSHwoGYWN0aW9uGAIgASgOMg8ubWNwLkFjdGlvblR5cGUSDgoGcmVzdWx0GAMgASgJEhAKCHJlc3BvbnNlGAQgASgJEisKC3Jlc3VsdF9qc29uGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiIKBWVycm9yGAYgASgLMhMubWNwLkV4ZWN1dGlvbkVycm9yEjAKDGNvbnRlbnRfanNvbhgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWUiWAoORXhlY3V0aW9uRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEicKB2RldGFpbHMYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUikQEKEkJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSEgoKdmlzaW9uX3VybBgEIAEoCRINCgV0b2tlbhgFIAEoCRIeCgV0b29scxgGIAEoCzIPLm1jcC5Ub29sRmlsdGVyIikKClRvb2xGaWx0ZXISDQoFYWxsb3cYASADKAkSDAoEZGVueRgCIAMoCSJnChNCaW5kU2Vzc2lvblJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDwoHbWVzc2FnZRgCIAEoCRIPCgdjcmVhdGVkGAMgASgIEh0KB3Nlc3Npb24YBCABKAsyDC5tY3AuU2Vzc2lvbiLAAgoHU2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSEgoKdmlzaW9uX3VybBgEIAEoCRIRCgloYXNfdG9rZW4YBSABKAgSLAoIYm91bmRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIAoFdG9vbHMYCSABKAsyES5tY3AuU2Vzc2lvblRvb2xzEiIKBmRldmljZRgKIAEoCzISLm1jcC5TZXNzaW9uRGV2aWNlIp0BCg1TZXNzaW9uRGV2aWNlEg0KBXJlbGF5GAEgASgJEjMKD3JlbGF5X29wZW5lZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMdG9vbHNfc3RhdHVzGAMgASgJEjIKEWxhc3Rfbm90aWZpY2F0aW9uGAQgASgLMhcubWNwLkRldmljZU5vdGlmaWNhdGlvbiJ+ChJEZXZpY2VOb3RpZmljYXRpb24SDgoGbWV0aG9kGAEgASgJEicKBnBhcmFtcxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLcmVjZWl2ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkEKDFNlc3Npb25Ub29scxINCgVjb3VudBgBIAEoBRIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCLCAQoUSGFuZGxlTWVzc2FnZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRI3CgdtZXNzYWdlGAIgAygLMiYubWNwLkhhbmRsZU1lc3NhZ2VSZXF1ZXN0Lk1lc3NhZ2VFbnRyeRItCgxtZXNzYWdlX2pzb24YAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Gi4KDE1lc3NhZ2VFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImUKFUhhbmRsZU1lc3NhZ2VSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg4KBnJlc3VsdBgCIAEoCRIrCgtyZXN1bHRfanNvbhgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSInChFHZXRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjMKEkdldFNlc3Npb25SZXNwb25zZRIdCgdzZXNzaW9uGAEgASgLMgwubWNwLlNlc3Npb24iKgoUVW5iaW5kU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI5ChVVbmJpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJIkQKC0Vycm9yRGV0YWlsEgwKBGNvZGUYASABKAkSJwoHZGV0YWlscxgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSIoChJMaXN0U2VydmVyc1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI5ChNMaXN0U2VydmVyc1Jlc3BvbnNlEiIKB3NlcnZlcnMYASADKAsyES5tY3AuU2VydmVyU3RhdHVzIq8CCgxTZXJ2ZXJTdGF0dXMSDAoEbmFtZRgBIAEoCRIOCgZzdGF0dXMYAiABKAkSEQoJdHJhbnNwb3J0GAMgASgJEhgKEHRyYW5zcG9ydF9pbl91c2UYBCABKAkSCwoDdXJsGAUgASgJEhcKCnRvb2xfY291bnQYBiABKAVIAIgBARI0ChB0b29sc19mZXRjaGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAggASgJEhwKD2xhc3RfbGF0ZW5jeV9tcxgJIAEoAUgBiAEBEiMKB2JyZWFrZXIYCiABKAsyEi5tY3AuU2VydmVyQnJlYWtlckINCgtfdG9vbF9jb3VudEISChBfbGFzdF9sYXRlbmN5X21zImoKDVNlcnZlckJyZWFrZXISDQoFc3RhdGUYASABKAkSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYAiABKAUSLAoIcmV0cnlfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImYKGEJhdGNoRXhlY3V0ZVRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEh0KBWNhbGxzGAIgAygLMg4ubWNwLkJhdGNoQ2FsbBIXCg9tYXhfY29uY3VycmVuY3kYAyABKAUixwEKCUJhdGNoQ2FsbBIRCgl0b29sX25hbWUYASABKAkSMAoJYXJndW1lbnRzGAIgAygLMh0ubWNwLkJhdGNoQ2FsbC5Bcmd1bWVudHNFbnRyeRIvCg5hcmd1bWVudHNfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdGltZW91dF9tcxgEIAEoBRowCg5Bcmd1bWVudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkYKGUJhdGNoRXhlY3V0ZVRvb2xzUmVzcG9uc2USKQoHcmVzdWx0cxgBIAMoCzIYLm1jcC5FeGVjdXRlVG9vbFJlc3BvbnNlIvoBCg9TdGFydEpvYlJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjYKCWFyZ3VtZW50cxgCIAMoCzIjLm1jcC5TdGFydEpvYlJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnRpbWVvdXRfbXMYBiABKAUaMAoOQXJndW1lbnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIpChBTdGFydEpvYlJlc3BvbnNlEhUKA2pvYhgBIAEoCzIILm1jcC5Kb2IiMwoNR2V0Sm9iUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSInCg5HZXRKb2JSZXNwb25zZRIVCgNqb2IYASABKAsyCC5tY3AuSm9iIjYKEENhbmNlbEpvYlJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkiKgoRQ2FuY2VsSm9iUmVzcG9uc2USFQoDam9iGAEgASgLMggubWNwLkpvYiLbAgoDSm9iEg4KBmpvYl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhEKCXRvb2xfbmFtZRgDIAEoCRIOCgZzdGF0dXMYBCABKAkSIgoIcHJvZ3Jlc3MYBSABKAsyEC5tY3AuSm9iUHJvZ3Jlc3MSKAoGcmVzdWx0GAYgASgLMhgubWNwLkV4ZWN1dGVUb29sUmVzcG9uc2USLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk4KC0pvYlByb2dyZXNzEhAKCHByb2dyZXNzGAEgASgBEhIKBXRvdGFsGAIgASgBSACIAQESDwoHbWVzc2FnZRgDIAEoCUIICgZfdG90YWwqTgoKQWN0aW9uVHlwZRIICgROT05FEAASDAoIUkVTUE9OU0UQARIQCgxDQUxMX0hBTkRMRVIQAhILCgdSRVFfTExNEAMSCQoFRVJST1IQBDLdBQoKTUNQU2VydmljZRI3CghHZXRUb29scxIULm1jcC5HZXRUb29sc1JlcXVlc3QaFS5tY3AuR2V0VG9vbHNSZXNwb25zZRJACgtFeGVjdXRlVG9vbBIXLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QaGC5tY3AuRXhlY3V0ZVRvb2xSZXNwb25zZRJACgtCaW5kU2Vzc2lvbhIXLm1jcC5CaW5kU2Vzc2lvblJlcXVlc3QaGC5tY3AuQmluZFNlc3Npb25SZXNwb25zZRJNChRIYW5kbGVYaWFvWmhpTWVzc2FnZRIZLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdBoaLm1jcC5IYW5kbGVNZXNzYWdlUmVzcG9uc2USPQoKR2V0U2Vzc2lvbhIWLm1jcC5HZXRTZXNzaW9uUmVxdWVzdBoXLm1jcC5HZXRTZXNzaW9uUmVzcG9uc2USRgoNVW5iaW5kU2Vzc2lvbhIZLm1jcC5VbmJpbmRTZXNzaW9uUmVxdWVzdBoaLm1jcC5VbmJpbmRTZXNzaW9uUmVzcG9uc2USQAoLTGlzdFNlcnZlcnMSFy5tY3AuTGlzdFNlcnZlcnNSZXF1ZXN0GhgubWNwLkxpc3RTZXJ2ZXJzUmVzcG9uc2USUgoRQmF0Y2hFeGVjdXRlVG9vbHMSHS5tY3AuQmF0Y2hFeGVjdXRlVG9vbHNSZXF1ZXN0Gh4ubWNwLkJhdGNoRXhlY3V0ZVRvb2xzUmVzcG9uc2USNwoIU3RhcnRKb2ISFC5tY3AuU3RhcnRKb2JSZXF1ZXN0GhUubWNwLlN0YXJ0Sm9iUmVzcG9uc2USMQoGR2V0Sm9iEhIubWNwLkdldEpvYlJlcXVlc3QaEy5tY3AuR2V0Sm9iUmVzcG9uc2USOgoJQ2FuY2VsSm9iEhUubWNwLkNhbmNlbEpvYlJlcXVlc3QaFi5tY3AuQ2FuY2VsSm9iUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChFtY3Avc2VydmljZS5wcm90bxIDbWNwIiUKD0dldFRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlAKEEdldFRvb2xzUmVzcG9uc2USGAoFdG9vbHMYASADKAsyCS5tY3AuVG9vbBIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCLcAwoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjAKDGlucHV0X3NjaGVtYRgDIAMoCzIaLm1jcC5Ub29sLklucHV0U2NoZW1hRW50cnkSMgoRaW5wdXRfc2NoZW1hX2pzb24YBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnNvdXJjZRgFIAEoCRIVCg1vcmlnaW5hbF9uYW1lGAYgASgJEg4KBnNlcnZlchgHIAEoCRISCgV0aXRsZRgIIAEoCUgAiAEBEjEKEGFubm90YXRpb25zX2pzb24YCSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjMKEm91dHB1dF9zY2hlbWFfanNvbhgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoKaWNvbnNfanNvbhgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWUSKgoJbWV0YV9qc29uGAwgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBoyChBJbnB1dFNjaGVtYUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX3RpdGxlIl8KDFNvdXJjZVJlcG9ydBIOCgZzb3VyY2UYASABKAkSDAoEa2luZBgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEgoKdG9vbF9jb3VudBgEIAEoBRINCgVlcnJvchgFIAEoCSLsAQoSRXhlY3V0ZVRvb2xSZXF1ZXN0EhEKCXRvb2xfbmFtZRgBIAEoCRI5Cglhcmd1bWVudHMYAiADKAsyJi5tY3AuRXhlY3V0ZVRvb2xSZXF1ZXN0LkFyZ3VtZW50c0VudHJ5EhIKCnNlc3Npb25faWQYAyABKAkSEQoJZGV2aWNlX2lkGAQgASgJEi8KDmFyZ3VtZW50c19qc29uGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBowCg5Bcmd1bWVudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIuwBChNFeGVjdXRlVG9vbFJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSHwoGYWN0aW9uGAIgASgOMg8ubWNwLkFjdGlvblR5cGUSDgoGcmVzdWx0GAMgASgJEhAKCHJlc3BvbnNlGAQgASgJEisKC3Jlc3VsdF9qc29uGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiIKBWVycm9yGAYgASgLMhMubWNwLkV4ZWN1dGlvbkVycm9yEjAKDGNvbnRlbnRfanNvbhgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWUiWAoORXhlY3V0aW9uRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEicKB2RldGFpbHMYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiowEKEkJpbmRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSEgoKdmlzaW9uX3VybBgEIAEoCRINCgV0b2tlbhgFIAEoCRIeCgV0b29scxgGIAEoCzIPLm1jcC5Ub29sRmlsdGVyEhAKCGFnZW50X2lkGAcgASgJIikKClRvb2xGaWx0ZXISDQoFYWxsb3cYASADKAkSDAoEZGVueRgCIAMoCSJnChNCaW5kU2Vzc2lvblJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDwoHbWVzc2FnZRgCIAEoCRIPCgdjcmVhdGVkGAMgASgIEh0KB3Nlc3Npb24YBCABKAsyDC5tY3AuU2Vzc2lvbiLSAgoHU2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSEgoKdmlzaW9uX3VybBgEIAEoCRIRCgloYXNfdG9rZW4YBSABKAgSLAoIYm91bmRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIAoFdG9vbHMYCSABKAsyES5tY3AuU2Vzc2lvblRvb2xzEiIKBmRldmljZRgKIAEoCzISLm1jcC5TZXNzaW9uRGV2aWNlEhAKCGFnZW50X2lkGAsgASgJIp0BCg1TZXNzaW9uRGV2aWNlEg0KBXJlbGF5GAEgASgJEjMKD3JlbGF5X29wZW5lZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMdG9vbHNfc3RhdHVzGAMgASgJEjIKEWxhc3Rfbm90aWZpY2F0aW9uGAQgASgLMhcubWNwLkRldmljZU5vdGlmaWNhdGlvbiJ+ChJEZXZpY2VOb3RpZmljYXRpb24SDgoGbWV0aG9kGAEgASgJEicKBnBhcmFtcxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLcmVjZWl2ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkEKDFNlc3Npb25Ub29scxINCgVjb3VudBgBIAEoBRIiCgdzb3VyY2VzGAIgAygLMhEubWNwLlNvdXJjZVJlcG9ydCLCAQoUSGFuZGxlTWVzc2FnZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRI3CgdtZXNzYWdlGAIgAygLMiYubWNwLkhhbmRsZU1lc3NhZ2VSZXF1ZXN0Lk1lc3NhZ2VFbnRyeRItCgxtZXNzYWdlX2pzb24YAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Gi4KDE1lc3NhZ2VFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImUKFUhhbmRsZU1lc3NhZ2VSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEg4KBnJlc3VsdBgCIAEoCRIrCgtyZXN1bHRfanNvbhgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSInChFHZXRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjMKEkdldFNlc3Npb25SZXNwb25zZRIdCgdzZXNzaW9uGAEgASgLMgwubWNwLlNlc3Npb24iKgoUVW5iaW5kU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI5ChVVbmJpbmRTZXNzaW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJIkQKC0Vycm9yRGV0YWlsEgwKBGNvZGUYASABKAkSJwoHZGV0YWlscxgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSIoChJMaXN0U2VydmVyc1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI5ChNMaXN0U2VydmVyc1Jlc3BvbnNlEiIKB3NlcnZlcnMYASADKAsyES5tY3AuU2VydmVyU3RhdHVzIq8CCgxTZXJ2ZXJTdGF0dXMSDAoEbmFtZRgBIAEoCRIOCgZzdGF0dXMYAiABKAkSEQoJdHJhbnNwb3J0GAMgASgJEhgKEHRyYW5zcG9ydF9pbl91c2UYBCABKAkSCwoDdXJsGAUgASgJEhcKCnRvb2xfY291bnQYBiABKAVIAIgBARI0ChB0b29sc19mZXRjaGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAggASgJEhwKD2xhc3RfbGF0ZW5jeV9tcxgJIAEoAUgBiAEBEiMKB2JyZWFrZXIYCiABKAsyEi5tY3AuU2VydmVyQnJlYWtlckINCgtfdG9vbF9jb3VudEISChBfbGFzdF9sYXRlbmN5X21zImoKDVNlcnZlckJyZWFrZXISDQoFc3RhdGUYASABKAkSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYAiABKAUSLAoIcmV0cnlfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImYKGEJhdGNoRXhlY3V0ZVRvb2xzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEh0KBWNhbGxzGAIgAygLMg4ubWNwLkJhdGNoQ2FsbBIXCg9tYXhfY29uY3VycmVuY3kYAyABKAUixwEKCUJhdGNoQ2FsbBIRCgl0b29sX25hbWUYASABKAkSMAoJYXJndW1lbnRzGAIgAygLMh0ubWNwLkJhdGNoQ2FsbC5Bcmd1bWVudHNFbnRyeRIvCg5hcmd1bWVudHNfanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdGltZW91dF9tcxgEIAEoBRowCg5Bcmd1bWVudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkYKGUJhdGNoRXhlY3V0ZVRvb2xzUmVzcG9uc2USKQoHcmVzdWx0cxgBIAMoCzIYLm1jcC5FeGVjdXRlVG9vbFJlc3BvbnNlIvoBCg9TdGFydEpvYlJlcXVlc3QSEQoJdG9vbF9uYW1lGAEgASgJEjYKCWFyZ3VtZW50cxgCIAMoCzIjLm1jcC5TdGFydEpvYlJlcXVlc3QuQXJndW1lbnRzRW50cnkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSLwoOYXJndW1lbnRzX2pzb24YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnRpbWVvdXRfbXMYBiABKAUaMAoOQXJndW1lbnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIpChBTdGFydEpvYlJlc3BvbnNlEhUKA2pvYhgBIAEoCzIILm1jcC5Kb2IiMwoNR2V0Sm9iUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSInCg5HZXRKb2JSZXNwb25zZRIVCgNqb2IYASABKAsyCC5tY3AuSm9iIjYKEENhbmNlbEpvYlJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkiKgoRQ2FuY2VsSm9iUmVzcG9uc2USFQoDam9iGAEgASgLMggubWNwLkpvYiLbAgoDSm9iEg4KBmpvYl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhEKCXRvb2xfbmFtZRgDIAEoCRIOCgZzdGF0dXMYBCABKAkSIgoIcHJvZ3Jlc3MYBSABKAsyEC5tY3AuSm9iUHJvZ3Jlc3MSKAoGcmVzdWx0GAYgASgLMhgubWNwLkV4ZWN1dGVUb29sUmVzcG9uc2USLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk4KC0pvYlByb2dyZXNzEhAKCHByb2dyZXNzGAEgASgBEhIKBXRvdGFsGAIgASgBSACIAQESDwoHbWVzc2FnZRgDIAEoCUIICgZfdG90YWwiLQoZSXNzdWVBZ2VudEVuZHBvaW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSKLAQoaSXNzdWVBZ2VudEVuZHBvaW50UmVzcG9uc2USEAoIYWdlbnRfaWQYASABKAkSCwoDdXJsGAIgASgJEg0KBXRva2VuGAMgASgJEg8KB3JvdGF0ZWQYBCABKAgSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKwoXR2V0QWdlbnRFbmRwb2ludFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkirwEKGEdldEFnZW50RW5kcG9pbnRSZXNwb25zZRIQCghhZ2VudF9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgtjb25uZWN0aW9ucxgDIAMoCzIXLm1jcC5FbmRwb2ludENvbm5lY3Rpb24SIwoGbGltaXRzGAQgASgLMhMubWNwLkVuZHBvaW50TGltaXRzIu0BChJFbmRwb2ludENvbm5lY3Rpb24SDQoFbGFiZWwYASABKAkSDQoFcGhhc2UYAiABKAkSEwoLc2VydmVyX25hbWUYAyABKAkSFgoOc2VydmVyX3ZlcnNpb24YBCABKAkSEgoKdG9vbF9jb3VudBgFIAEoBRIwCgxjb25uZWN0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKE2xhc3RfcGluZ19hbnN3ZXJfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWVycm9yGAggASgJIkUKDkVuZHBvaW50TGltaXRzEg8KB3NvY2tldHMYASABKAUSDQoFdG9vbHMYAiABKAUSEwoLZnJhbWVfYnl0ZXMYAyABKAUiLgoaUmV2b2tlQWdlbnRFbmRwb2ludFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkiWwobUmV2b2tlQWdlbnRFbmRwb2ludFJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSDwoHbWVzc2FnZRgCIAEoCRIaChJjbG9zZWRfY29ubmVjdGlvbnMYAyABKAUqTgoKQWN0aW9uVHlwZRIICgROT05FEAASDAoIUkVTUE9OU0UQARIQCgxDQUxMX0hBTkRMRVIQAhILCgdSRVFfTExNEAMSCQoFRVJST1IQBDLfBwoKTUNQU2VydmljZRI3CghHZXRUb29scxIULm1jcC5HZXRUb29sc1JlcXVlc3QaFS5tY3AuR2V0VG9vbHNSZXNwb25zZRJACgtFeGVjdXRlVG9vbBIXLm1jcC5FeGVjdXRlVG9vbFJlcXVlc3QaGC5tY3AuRXhlY3V0ZVRvb2xSZXNwb25zZRJACgtCaW5kU2Vzc2lvbhIXLm1jcC5CaW5kU2Vzc2lvblJlcXVlc3QaGC5tY3AuQmluZFNlc3Npb25SZXNwb25zZRJNChRIYW5kbGVYaWFvWmhpTWVzc2FnZRIZLm1jcC5IYW5kbGVNZXNzYWdlUmVxdWVzdBoaLm1jcC5IYW5kbGVNZXNzYWdlUmVzcG9uc2USPQoKR2V0U2Vzc2lvbhIWLm1jcC5HZXRTZXNzaW9uUmVxdWVzdBoXLm1jcC5HZXRTZXNzaW9uUmVzcG9uc2USRgoNVW5iaW5kU2Vzc2lvbhIZLm1jcC5VbmJpbmRTZXNzaW9uUmVxdWVzdBoaLm1jcC5VbmJpbmRTZXNzaW9uUmVzcG9uc2USQAoLTGlzdFNlcnZlcnMSFy5tY3AuTGlzdFNlcnZlcnNSZXF1ZXN0GhgubWNwLkxpc3RTZXJ2ZXJzUmVzcG9uc2USUgoRQmF0Y2hFeGVjdXRlVG9vbHMSHS5tY3AuQmF0Y2hFeGVjdXRlVG9vbHNSZXF1ZXN0Gh4ubWNwLkJhdGNoRXhlY3V0ZVRvb2xzUmVzcG9uc2USNwoIU3RhcnRKb2ISFC5tY3AuU3RhcnRKb2JSZXF1ZXN0GhUubWNwLlN0YXJ0Sm9iUmVzcG9uc2USMQoGR2V0Sm9iEhIubWNwLkdldEpvYlJlcXVlc3QaEy5tY3AuR2V0Sm9iUmVzcG9uc2USOgoJQ2FuY2VsSm9iEhUubWNwLkNhbmNlbEpvYlJlcXVlc3QaFi5tY3AuQ2FuY2VsSm9iUmVzcG9uc2USVQoSSXNzdWVBZ2VudEVuZHBvaW50Eh4ubWNwLklzc3VlQWdlbnRFbmRwb2ludFJlcXVlc3QaHy5tY3AuSXNzdWVBZ2VudEVuZHBvaW50UmVzcG9uc2USTwoQR2V0QWdlbnRFbmRwb2ludBIcLm1jcC5HZXRBZ2VudEVuZHBvaW50UmVxdWVzdBodLm1jcC5HZXRBZ2VudEVuZHBvaW50UmVzcG9uc2USWAoTUmV2b2tlQWdlbnRFbmRwb2ludBIfLm1jcC5SZXZva2VBZ2VudEVuZHBvaW50UmVxdWVzdBogLm1jcC5SZXZva2VBZ2VudEVuZHBvaW50UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message mcp.GetToolsRequest
@@ -370,6 +370,13 @@ export type BindSessionRequest = Message<"mcp.BindSessionRequest"> & {
    * @generated from field: mcp.ToolFilter tools = 6;
    */
   tools?: ToolFilter | undefined;
+
+  /**
+   * Optional: the agent whose MCP endpoint's tools the session offers too (as REST's bind body `agent_id`).
+   *
+   * @generated from field: string agent_id = 7;
+   */
+  agentId: string;
 };
 
 /**
@@ -503,6 +510,13 @@ export type Session = Message<"mcp.Session"> & {
    * @generated from field: mcp.SessionDevice device = 10;
    */
   device?: SessionDevice | undefined;
+
+  /**
+   * The agent whose endpoint tools the session offers; empty when bound without one.
+   *
+   * @generated from field: string agent_id = 11;
+   */
+  agentId: string;
 };
 
 /**
@@ -1238,6 +1252,250 @@ export const JobProgressSchema: GenMessage<JobProgress> = /*@__PURE__*/
   messageDesc(file_mcp_service, 35);
 
 /**
+ * @generated from message mcp.IssueAgentEndpointRequest
+ */
+export type IssueAgentEndpointRequest = Message<"mcp.IssueAgentEndpointRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message mcp.IssueAgentEndpointRequest.
+ * Use `create(IssueAgentEndpointRequestSchema)` to create a new message.
+ */
+export const IssueAgentEndpointRequestSchema: GenMessage<IssueAgentEndpointRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 36);
+
+/**
+ * @generated from message mcp.IssueAgentEndpointResponse
+ */
+export type IssueAgentEndpointResponse = Message<"mcp.IssueAgentEndpointResponse"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * The WebSocket URL to give the pipe (MCP_ENDPOINT); it holds the token.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+
+  /**
+   * Shown only here: the service keeps its hash.
+   *
+   * @generated from field: string token = 3;
+   */
+  token: string;
+
+  /**
+   * True when an earlier token was replaced.
+   *
+   * @generated from field: bool rotated = 4;
+   */
+  rotated: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mcp.IssueAgentEndpointResponse.
+ * Use `create(IssueAgentEndpointResponseSchema)` to create a new message.
+ */
+export const IssueAgentEndpointResponseSchema: GenMessage<IssueAgentEndpointResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 37);
+
+/**
+ * @generated from message mcp.GetAgentEndpointRequest
+ */
+export type GetAgentEndpointRequest = Message<"mcp.GetAgentEndpointRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message mcp.GetAgentEndpointRequest.
+ * Use `create(GetAgentEndpointRequestSchema)` to create a new message.
+ */
+export const GetAgentEndpointRequestSchema: GenMessage<GetAgentEndpointRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 38);
+
+/**
+ * @generated from message mcp.GetAgentEndpointResponse
+ */
+export type GetAgentEndpointResponse = Message<"mcp.GetAgentEndpointResponse"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 2;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated mcp.EndpointConnection connections = 3;
+   */
+  connections: EndpointConnection[];
+
+  /**
+   * @generated from field: mcp.EndpointLimits limits = 4;
+   */
+  limits?: EndpointLimits | undefined;
+};
+
+/**
+ * Describes the message mcp.GetAgentEndpointResponse.
+ * Use `create(GetAgentEndpointResponseSchema)` to create a new message.
+ */
+export const GetAgentEndpointResponseSchema: GenMessage<GetAgentEndpointResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 39);
+
+/**
+ * One MCP server connected to an agent's endpoint.
+ *
+ * @generated from message mcp.EndpointConnection
+ */
+export type EndpointConnection = Message<"mcp.EndpointConnection"> & {
+  /**
+   * The server's name from initialize, made unique among the endpoint's connections.
+   *
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * "initializing", "listing" or "ready".
+   *
+   * @generated from field: string phase = 2;
+   */
+  phase: string;
+
+  /**
+   * Empty until initialize is answered.
+   *
+   * @generated from field: string server_name = 3;
+   */
+  serverName: string;
+
+  /**
+   * @generated from field: string server_version = 4;
+   */
+  serverVersion: string;
+
+  /**
+   * @generated from field: int32 tool_count = 5;
+   */
+  toolCount: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp connected_at = 6;
+   */
+  connectedAt?: Timestamp | undefined;
+
+  /**
+   * Unset until a ping is answered.
+   *
+   * @generated from field: google.protobuf.Timestamp last_ping_answer_at = 7;
+   */
+  lastPingAnswerAt?: Timestamp | undefined;
+
+  /**
+   * Why its tools are not offered; empty when they are.
+   *
+   * @generated from field: string error = 8;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message mcp.EndpointConnection.
+ * Use `create(EndpointConnectionSchema)` to create a new message.
+ */
+export const EndpointConnectionSchema: GenMessage<EndpointConnection> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 40);
+
+/**
+ * @generated from message mcp.EndpointLimits
+ */
+export type EndpointLimits = Message<"mcp.EndpointLimits"> & {
+  /**
+   * @generated from field: int32 sockets = 1;
+   */
+  sockets: number;
+
+  /**
+   * @generated from field: int32 tools = 2;
+   */
+  tools: number;
+
+  /**
+   * @generated from field: int32 frame_bytes = 3;
+   */
+  frameBytes: number;
+};
+
+/**
+ * Describes the message mcp.EndpointLimits.
+ * Use `create(EndpointLimitsSchema)` to create a new message.
+ */
+export const EndpointLimitsSchema: GenMessage<EndpointLimits> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 41);
+
+/**
+ * @generated from message mcp.RevokeAgentEndpointRequest
+ */
+export type RevokeAgentEndpointRequest = Message<"mcp.RevokeAgentEndpointRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message mcp.RevokeAgentEndpointRequest.
+ * Use `create(RevokeAgentEndpointRequestSchema)` to create a new message.
+ */
+export const RevokeAgentEndpointRequestSchema: GenMessage<RevokeAgentEndpointRequest> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 42);
+
+/**
+ * @generated from message mcp.RevokeAgentEndpointResponse
+ */
+export type RevokeAgentEndpointResponse = Message<"mcp.RevokeAgentEndpointResponse"> & {
+  /**
+   * @generated from field: bool success = 1;
+   */
+  success: boolean;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * @generated from field: int32 closed_connections = 3;
+   */
+  closedConnections: number;
+};
+
+/**
+ * Describes the message mcp.RevokeAgentEndpointResponse.
+ * Use `create(RevokeAgentEndpointResponseSchema)` to create a new message.
+ */
+export const RevokeAgentEndpointResponseSchema: GenMessage<RevokeAgentEndpointResponse> = /*@__PURE__*/
+  messageDesc(file_mcp_service, 43);
+
+/**
  * What the gateway does with an execution result.
  *
  * @generated from enum mcp.ActionType
@@ -1394,6 +1652,37 @@ export const MCPService: GenService<{
     methodKind: "unary";
     input: typeof CancelJobRequestSchema;
     output: typeof CancelJobResponseSchema;
+  },
+  /**
+   * Creates the agent's MCP endpoint, or rotates its token (closing the old token's connections).
+   * REST: POST /api/v1/mcp/agents/{agent_id}/endpoint
+   *
+   * @generated from rpc mcp.MCPService.IssueAgentEndpoint
+   */
+  issueAgentEndpoint: {
+    methodKind: "unary";
+    input: typeof IssueAgentEndpointRequestSchema;
+    output: typeof IssueAgentEndpointResponseSchema;
+  },
+  /**
+   * The agent's MCP endpoint and the servers connected to it. REST: GET /api/v1/mcp/agents/{agent_id}/endpoint
+   *
+   * @generated from rpc mcp.MCPService.GetAgentEndpoint
+   */
+  getAgentEndpoint: {
+    methodKind: "unary";
+    input: typeof GetAgentEndpointRequestSchema;
+    output: typeof GetAgentEndpointResponseSchema;
+  },
+  /**
+   * Revokes the agent's MCP endpoint and closes its connections. REST: DELETE /api/v1/mcp/agents/{agent_id}/endpoint
+   *
+   * @generated from rpc mcp.MCPService.RevokeAgentEndpoint
+   */
+  revokeAgentEndpoint: {
+    methodKind: "unary";
+    input: typeof RevokeAgentEndpointRequestSchema;
+    output: typeof RevokeAgentEndpointResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mcp_service, 0);
