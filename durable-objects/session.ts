@@ -47,6 +47,7 @@ import {
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
+import { SessionMetrics } from "./session-metrics";
 import { SessionSeat } from "./session-seat";
 import { buildSessionSources, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
@@ -65,12 +66,14 @@ export class SessionObject extends DurableObject<Env> {
   readonly #storage: SessionStorage;
   readonly #device: SessionDevice;
   readonly #seat: SessionSeat;
+  readonly #metrics: SessionMetrics;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#storage = new SessionStorage(ctx.storage);
     this.#device = new SessionDevice(ctx, this.#storage.device);
     this.#seat = new SessionSeat(ctx, env);
+    this.#metrics = new SessionMetrics(ctx, env);
   }
 
   async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
@@ -103,6 +106,7 @@ export class SessionObject extends DurableObject<Env> {
             console.warn("listing the tools after bind failed", { session: row.session_id, error: String(error) }),
         ),
     );
+    this.#metrics.sessionEvent(row, "bind", existing === null);
     return { ok: true, value: { created: existing === null, session: this.#view(row) } };
   }
 
@@ -115,9 +119,10 @@ export class SessionObject extends DurableObject<Env> {
 
   /** Forgets the session and everything it holds. False when it was not bound. */
   async unbind(): Promise<boolean> {
-    const wasBound = this.#load() !== null;
+    const binding = this.#load();
     await this.#forget("session unbound");
-    return wasBound;
+    if (binding) this.#metrics.sessionEvent(binding, "unbind");
+    return binding !== null;
   }
 
   async listTools(): Promise<SessionOutcome<ToolList>> {
@@ -127,7 +132,9 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: { tools, sources } };
   }
 
+  /** Runs a tool; every execution that reaches a tool, or names none the session has, is counted (session-metrics). */
   async execute(command: ExecuteCommand): Promise<SessionOutcome<ExecutionResult>> {
+    const startedAt = Date.now();
     // Taken now: an unbind while the tool is being looked up must still cancel this call.
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
@@ -137,17 +144,23 @@ export class SessionObject extends DurableObject<Env> {
     }
     const resolved = await this.#sourcesFor(binding).router.resolve(command.tool_name);
     if (lifetime.aborted) return notBound();
-    if (!resolved) return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
+    if (!resolved) {
+      this.#metrics.notFound(binding, command.tool_name, startedAt);
+      return failure("tool_not_found", `no tool named "${command.tool_name}" in this session`);
+    }
     await this.#recordUse(binding);
     const args = coerceArguments(resolved.tool.input_schema, command.arguments);
     // Every source but one that checks its own (local tools) gets only arguments its tool's schema accepts.
     const issues = resolved.source.checksArguments ? [] : argumentIssues(resolved.tool, args);
-    if (issues.length > 0) return { ok: true, value: invalidArguments(resolved.tool.name, issues) };
-    const result = await resolved.source.callTool(resolved.tool, args, {
-      session: sessionContext(binding),
-      signal: lifetime,
-      timeoutMs: command.timeout_ms,
-    });
+    const result =
+      issues.length > 0
+        ? invalidArguments(resolved.tool.name, issues)
+        : await resolved.source.callTool(resolved.tool, args, {
+            session: sessionContext(binding),
+            signal: lifetime,
+            timeoutMs: command.timeout_ms,
+          });
+    this.#metrics.executed(binding, resolved.tool, result, startedAt);
     return { ok: true, value: result };
   }
 
@@ -223,6 +236,7 @@ export class SessionObject extends DurableObject<Env> {
     }
     if (Date.now() >= expiresAt(binding, this.#config())) {
       await this.#forget("session expired");
+      this.#metrics.sessionEvent(binding, "expire");
       return;
     }
     this.#sources?.external.closeIdle();

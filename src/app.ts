@@ -10,6 +10,7 @@ import type { Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
+import { metricsScrape } from "./api/metrics-scrape";
 import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
 import { registerRestRoutes } from "./api/rest/routes";
@@ -92,6 +93,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const config = !loaded.ok ? "invalid" : loaded.config.mcpServers.some((s) => s.kind === "invalid") ? "partial" : "ok";
     return c.json({ status: config === "ok" ? "ok" : "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config }, 200);
   });
+
+  // The Prometheus scrape, behind its own credential (not an API key); not part of the API document.
+  app.get("/metrics", metricsScrape());
 
   app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);

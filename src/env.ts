@@ -12,6 +12,8 @@ export interface Env extends __BaseEnv_Env {
   SESSION_IDLE_TTL_SECONDS?: string;
   /** Var: JSON `{"mcpServers": {...}}` replacing the checked-in external MCP servers. */
   MCP_SERVERS?: string;
+  /** Secret: the bearer credential Prometheus scrapes `GET /metrics` with; without it `/metrics` answers 503. */
+  METRICS_TOKEN?: string;
   /** Var: `off` turns the per-tenant rate limit off, `on` on, whatever `limits.rate_limit.enabled` says. */
   RATE_LIMITS?: string;
   /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */

@@ -1,10 +1,11 @@
 /**
  * @module index
- * The Worker entry: the HTTP app and the Durable Object classes it binds (sessions, tenants).
+ * The Worker entry: the HTTP app and the Durable Object classes it binds (sessions, tenants, metrics shards).
  */
 import { createApp } from "./app";
 import type { Env } from "./env";
 
+export { MetricsObject } from "../durable-objects/metrics";
 export { SessionObject } from "../durable-objects/session";
 export { TenantObject } from "../durable-objects/tenant";
 
