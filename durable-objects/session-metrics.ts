@@ -12,6 +12,8 @@
  * would hold every execute's answer until the write is durable), so what is lost is what was counted and not yet
  * delivered when the object goes away: a failed batch of a session that executes nothing more before it is
  * evicted, or the batch in flight when the runtime restarts.
+ *
+ * The `METRICS_RECORDING` var set to `off` turns all of it off (see src/env.ts).
  */
 import type { ExecutionResult } from "../src/contract/execution";
 import type { ToolDescriptor } from "../src/contract/tools";
@@ -24,11 +26,14 @@ import type { BindingRow } from "./session-storage";
 export class SessionMetrics {
   readonly #pending = new ExecutionBatch();
   #sending: Promise<void> | undefined;
+  readonly #on: boolean;
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
-  ) {}
+  ) {
+    this.#on = env.METRICS_RECORDING !== "off";
+  }
 
   /** An execution that ran `tool` (or was refused before calling it) and answered `result`, from `startedAt` on. */
   executed(binding: BindingRow, tool: ToolDescriptor, result: ExecutionResult, startedAt: number): void {
@@ -55,6 +60,7 @@ export class SessionMetrics {
 
   /** A bind (`created` when the session was new), an unbind or an expiry. */
   sessionEvent(binding: BindingRow, event: "bind" | "unbind" | "expire", created = false): void {
+    if (!this.#on) return;
     const boundMs = event === "bind" ? 0 : Math.max(0, Date.now() - binding.bound_at);
     writeSessionPoint(this.env.ANALYTICS, { tenant: binding.tenant, sessionId: binding.session_id, event, created, boundMs });
   }
@@ -65,6 +71,7 @@ export class SessionMetrics {
     startedAt: number,
     tool: { toolName: string; labelName: string; source: string; server: string; errorCode: string },
   ): void {
+    if (!this.#on) return;
     const durationMs = Math.max(0, Date.now() - startedAt);
     writeExecutionPoint(this.env.ANALYTICS, {
       tenant: binding.tenant,

@@ -14,6 +14,11 @@ export interface Env extends __BaseEnv_Env {
   MCP_SERVERS?: string;
   /** Secret: the bearer credential Prometheus scrapes `GET /metrics` with; without it `/metrics` answers 503. */
   METRICS_TOKEN?: string;
+  /**
+   * Var: `off` stops the session objects' metrics (no Analytics Engine points, nothing counted for `/metrics`):
+   * for measuring what they cost (`npm run bench:metrics`), or an account without Analytics Engine.
+   */
+  METRICS_RECORDING?: string;
   /** Var: `off` turns the per-tenant rate limit off, `on` on, whatever `limits.rate_limit.enabled` says. */
   RATE_LIMITS?: string;
   /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */

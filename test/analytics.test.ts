@@ -7,6 +7,9 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { metricsShard, metricsStub } from "../durable-objects/metrics";
+import { SessionMetrics } from "../durable-objects/session-metrics";
+import { bindingRow } from "../durable-objects/session-storage";
 import { restBind, restExecute, restUnbind } from "./api";
 import { TENANT_A_KEY, TENANT_B_KEY, TEST_API_KEYS } from "./keys";
 import { sessionObject } from "./session-object";
@@ -94,5 +97,27 @@ describe("Analytics Engine data points", () => {
     expect(res.status).toBe(200);
     expect(res.body.success).toBe(true);
     expect(spy).toHaveBeenCalled();
+  });
+
+  it("METRICS_RECORDING=off writes nothing and counts nothing", async () => {
+    const shard = metricsStub(env, TENANT_A, metricsShard("ae-off"));
+    const countedBefore = await shard.snapshot();
+    await runInDurableObject(sessionObject("ae-off"), (_instance, state) => {
+      const metrics = new SessionMetrics(state, { ...env, METRICS_RECORDING: "off" });
+      const binding = bindingRow({ tenant: TENANT_A, sessionId: "ae-off", device_id: "d", client_id: "c" }, null, Date.now());
+      const tool = {
+        name: "local_get_time",
+        description: "",
+        input_schema: { type: "object" as const },
+        source: "local" as const,
+        original_name: "get_time",
+      };
+      metrics.executed(binding, tool, { success: true, action: "req_llm", result: "now", response: null }, Date.now());
+      metrics.notFound(binding, "nope", Date.now());
+      metrics.sessionEvent(binding, "bind", true);
+    });
+    expect(pointsOf("ae-off")).toEqual([]);
+    await scheduler.wait(200);
+    expect(await shard.snapshot()).toEqual(countedBefore);
   });
 });
