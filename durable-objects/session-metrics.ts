@@ -3,15 +3,17 @@
  * What a session reports about itself: each execution (an Analytics Engine data point, and a count for the
  * Prometheus figures) and each bind, unbind and expiry (a data point). Nothing here is awaited by the call it
  * reports on: the data point is a synchronous write the runtime sends later, and counts go into a batch in memory
- * that one background call at a time hands to the tenant's metrics shard (durable-objects/metrics).
+ * that a background call hands to the tenant's metrics shard (durable-objects/metrics) at most once per
+ * {@link FLUSH_DELAY_MS}.
  *
  * ## Batching and what can be lost
- * Each execution adds to the batch and starts a send unless one is running; a running send takes whatever was
- * added meanwhile when it finishes, so a busy session makes one call per round trip, not per execution. A send that
- * fails puts its batch back, to go with the next execution's. Counts are in memory only (writing them to storage
- * would hold every execute's answer until the write is durable), so what is lost is what was counted and not yet
- * delivered when the object goes away: a failed batch of a session that executes nothing more before it is
- * evicted, or the batch in flight when the runtime restarts.
+ * The first execution after a send schedules the next one {@link FLUSH_DELAY_MS} later; executions meanwhile only
+ * add to the batch, so a busy session makes one call a second, not one per execution (a call per execution cost
+ * a quarter of local-execute throughput in `npm run bench:metrics`). A send that fails puts its batch back, to go
+ * with the next one. Counts are in memory only (writing them to storage would hold every execute's answer until
+ * the write is durable), so what is lost is what was counted and not yet delivered when the object goes away: the
+ * last second's counts when the runtime restarts the object, or a failed batch of a session that executes nothing
+ * more before it is evicted. A scrape lags executions by up to {@link FLUSH_DELAY_MS}.
  *
  * The `METRICS_RECORDING` var set to `off` turns all of it off (see src/env.ts).
  */
@@ -22,6 +24,9 @@ import { writeExecutionPoint, writeSessionPoint } from "../src/observability/ana
 import { ExecutionBatch, OTHER_TOOL } from "../src/observability/metrics-model";
 import { metricsShard, metricsStub } from "./metrics";
 import type { BindingRow } from "./session-storage";
+
+/** How long a session collects executions before sending them to its metrics shard. */
+export const FLUSH_DELAY_MS = 1_000;
 
 export class SessionMetrics {
   readonly #pending = new ExecutionBatch();
@@ -84,27 +89,37 @@ export class SessionMetrics {
       durationMs,
     });
     this.#pending.add(tool.labelName, status, durationMs / 1000);
+    this.#schedule(binding.tenant, binding.session_id);
+  }
+
+  /** A send {@link FLUSH_DELAY_MS} from now, unless one is waiting already. */
+  #schedule(tenant: string, sessionId: string): void {
     if (this.#sending) return;
-    this.#sending = this.#send(binding.tenant, binding.session_id).finally(() => (this.#sending = undefined));
+    this.#sending = this.#sendLater(tenant, sessionId);
     this.ctx.waitUntil(this.#sending);
   }
 
-  /** Hands batches to the session's shard until nothing is pending; a failed batch waits for the next execution. */
-  async #send(tenant: string, sessionId: string): Promise<void> {
-    const shard = metricsStub(this.env, tenant, metricsShard(sessionId));
-    while (!this.#pending.empty) {
-      const batch = this.#pending.drain();
-      try {
-        await shard.record(batch);
-      } catch (error) {
-        this.#pending.restore(batch);
-        console.warn("execution counts not delivered to the metrics shard: kept for the next execution", {
-          tenant,
-          session: sessionId,
-          error: String(error),
-        });
-        return;
-      }
+  /**
+   * After {@link FLUSH_DELAY_MS}, hands the batch to the session's shard, and schedules another send for what
+   * came in meanwhile. A failed batch is kept for the send the next execution schedules (no retry loop keeps an
+   * idle object awake).
+   */
+  async #sendLater(tenant: string, sessionId: string): Promise<void> {
+    await scheduler.wait(FLUSH_DELAY_MS);
+    const batch = this.#pending.drain();
+    let delivered = true;
+    try {
+      await metricsStub(this.env, tenant, metricsShard(sessionId)).record(batch);
+    } catch (error) {
+      delivered = false;
+      this.#pending.restore(batch);
+      console.warn("execution counts not delivered to the metrics shard: kept for the next send", {
+        tenant,
+        session: sessionId,
+        error: String(error),
+      });
     }
+    this.#sending = undefined;
+    if (delivered && !this.#pending.empty) this.#schedule(tenant, sessionId);
   }
 }
