@@ -10,7 +10,7 @@ import type { Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
-import { metricsScrape } from "./api/metrics-scrape";
+import { registerMetricsScrape } from "./api/metrics-scrape";
 import { rateLimit } from "./api/rate-limit";
 import { registerDocs } from "./api/rest/docs";
 import { registerRestRoutes } from "./api/rest/routes";
@@ -94,9 +94,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
     return c.json({ status: config === "ok" ? "ok" : "degraded", service: SERVICE_NAME, version: SERVICE_VERSION, config }, 200);
   });
 
-  // The Prometheus scrape, behind its own credential (not an API key); not part of the API document.
-  app.get("/metrics", metricsScrape());
-
   app.use("/api/*", apiKeyAuth(), withConfig(), rateLimit());
   registerRestRoutes(app);
 
@@ -109,6 +106,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
       toConnectError,
     }),
   );
+
+  // The Prometheus scrape, behind its own credential (not an API key).
+  registerMetricsScrape(app);
 
   registerDocs(app, SERVICE_VERSION);
 
