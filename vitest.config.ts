@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
-import { TEST_API_KEYS } from "./test/keys.ts";
+import { TEST_API_KEYS, TEST_METRICS_TOKEN } from "./test/keys.ts";
 import { TEST_RATE_LIMIT } from "./test/limits/settings.ts";
 import { dropWorkerdNoise, withoutBrokenSourcemaps } from "./test/quiet-output.ts";
 import {
@@ -29,6 +29,7 @@ function testWorker(mcpServers: (upstreams: Upstreams) => object, rateLimit?: ty
     miniflare: {
       bindings: {
         API_KEYS: JSON.stringify(TEST_API_KEYS),
+        METRICS_TOKEN: TEST_METRICS_TOKEN,
         MCP_SERVERS: JSON.stringify(mcpServers(inject("upstreams"))),
         RATE_LIMITS: rateLimit ? "on" : "off",
         ...substitutionBindings(inject("upstreams")),

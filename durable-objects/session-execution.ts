@@ -25,9 +25,10 @@ export interface PreparedCall {
 
 /** What a call ended with: every call a session runs (or refuses) is told to the session's observer. */
 export interface FinishedCall {
-  tool: string;
-  /** The tool's source; `unknown` for a tool the session does not offer. */
-  source: string;
+  /** The tool name the call asked for. */
+  name: string;
+  /** The tool that ran; null when the session offers none of that name. */
+  tool: ToolDescriptor | null;
   result: ExecutionResult;
   durationMs: number;
 }
@@ -56,7 +57,11 @@ export async function prepareCommand(
   }
   const call = await prepareCall(router, command.tool_name, command.arguments, observe);
   if (lifetime.aborted) return notBound();
-  if (!call) return failure("tool_not_found", toolNotFoundMessage(command.tool_name));
+  if (!call) {
+    const message = toolNotFoundMessage(command.tool_name);
+    observe({ name: command.tool_name, tool: null, result: executionError("tool_not_found", message), durationMs: 0 });
+    return failure("tool_not_found", message);
+  }
   return { ok: true, value: call };
 }
 
@@ -73,7 +78,7 @@ export function runBatch(
     if (options.signal?.aborted) return executionError("cancelled", `${call.tool_name}: the session ended`);
     if (!prepared) {
       const result = executionError("tool_not_found", toolNotFoundMessage(call.tool_name));
-      observe({ tool: call.tool_name, source: "unknown", result, durationMs: 0 });
+      observe({ name: call.tool_name, tool: null, result, durationMs: 0 });
       return result;
     }
     return prepared.run({ ...options, timeoutMs: call.timeout_ms });
@@ -105,7 +110,7 @@ async function prepareCall(
     run: async (options) => {
       const started = Date.now();
       const result = await call(options);
-      observe({ tool: tool.name, source: tool.source, result, durationMs: Date.now() - started });
+      observe({ name, tool, result, durationMs: Date.now() - started });
       return result;
     },
   };

@@ -44,8 +44,8 @@ export class SessionLog {
     const refused = error.code === "invalid_arguments";
     this.#logger(key).warn("execution_failed", {
       request_id: requestId,
-      tool: call.tool,
-      source: call.source,
+      tool: call.name,
+      source: call.tool?.source,
       code: error.code,
       message: refused ? undefined : error.message,
       fields: refused ? fieldsAndRules(error.details) : undefined,

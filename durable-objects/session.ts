@@ -57,6 +57,7 @@ import { type CallObserver, prepareCommand, runBatch } from "./session-execution
 import { SessionJobs } from "./session-jobs";
 import { SessionEvents } from "./session-events";
 import { SessionLog } from "./session-log";
+import { SessionMetrics } from "./session-metrics";
 import { SessionSeat } from "./session-seat";
 import { buildSessionSources, endpointLink, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
@@ -78,6 +79,7 @@ export class SessionObject extends DurableObject<Env> {
   readonly #jobs: SessionJobs;
   readonly #events: SessionEvents;
   readonly #log: SessionLog;
+  readonly #metrics: SessionMetrics;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,6 +97,7 @@ export class SessionObject extends DurableObject<Env> {
       (job) => this.#onJobChange(job),
       (work) => ctx.waitUntil(work),
     );
+    this.#metrics = new SessionMetrics(ctx, env);
   }
 
   async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
@@ -119,6 +122,7 @@ export class SessionObject extends DurableObject<Env> {
     }
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
     this.#relist();
+    this.#metrics.sessionEvent(row, "bind", existing === null);
     return { ok: true, value: { created: existing === null, session: this.#view(row) } };
   }
 
@@ -136,9 +140,10 @@ export class SessionObject extends DurableObject<Env> {
 
   /** Forgets the session and everything it holds. False when it was not bound. */
   async unbind(): Promise<boolean> {
-    const wasBound = this.#load() !== null;
+    const binding = this.#load();
     await this.#forget("unbound");
-    return wasBound;
+    if (binding) this.#metrics.sessionEvent(binding, "unbind");
+    return binding !== null;
   }
 
   async listTools(): Promise<SessionOutcome<ToolList>> {
@@ -310,6 +315,7 @@ export class SessionObject extends DurableObject<Env> {
     if (Date.now() >= expiresAt(binding, config)) {
       this.#log.expired(binding, Math.round((Date.now() - binding.last_used_at) / 1000));
       await this.#forget("expired");
+      this.#metrics.sessionEvent(binding, "expire");
       return;
     }
     this.#events.warnIfExpiring(binding, config);
@@ -356,9 +362,12 @@ export class SessionObject extends DurableObject<Env> {
     if (binding) this.ctx.waitUntil(this.#armAlarm(binding));
   }
 
-  /** What hears of each call a request runs: the session's log (failures, with the request's id). */
+  /** What hears of each call a request runs: the session's log (failures, with the request's id) and metrics. */
   #observer(binding: BindingRow, { request_id }: RequestTag): CallObserver {
-    return (call) => this.#log.execution(binding, request_id, call);
+    return (call) => {
+      this.#log.execution(binding, request_id, call);
+      this.#metrics.executed(binding, call);
+    };
   }
 
   #relayEnded(ws: WebSocket, reason: string): void {

@@ -17,6 +17,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The key `npm start` accepts (passed there with `--var API_KEYS:…`). */
 export const DEV_KEY = "dev-local-key";
 
+/** The `GET /metrics` scrape credential `npm start` sets (`--var METRICS_TOKEN:…`). */
+export const DEV_METRICS_TOKEN = "dev-metrics-token";
+
 export interface ServiceOptions {
   /** The repository to run `npm start` in; default {@link ROOT}. */
   root?: string;

@@ -10,6 +10,7 @@ import type { Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import packageJson from "../package.json";
+import { registerMetricsScrape } from "./api/metrics-scrape";
 import { rateLimit } from "./api/rate-limit";
 import { registerMcpRoutes } from "./api/mcp/routes";
 import { registerDocs } from "./api/rest/docs";
@@ -117,6 +118,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
       toConnectError,
     }),
   );
+
+  // The Prometheus scrape, behind its own credential (not an API key).
+  registerMetricsScrape(app);
 
   registerDocs(app, SERVICE_VERSION);
 

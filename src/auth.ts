@@ -49,7 +49,18 @@ export function apiKeysProblem(raw: string | undefined): string | null {
   }
 }
 
-function bearerToken(header: string | undefined): string | undefined {
+/** The tenants the configured API keys name (each once): every tenant that can have sessions. */
+export async function configuredTenants(raw: string | undefined): Promise<string[]> {
+  return [...new Set((await configuredKeys(raw)).map((entry) => entry.tenant))];
+}
+
+/** Whether `presented` is `secret`, compared as SHA-256 digests in constant time. */
+export async function sameSecret(presented: string, secret: string): Promise<boolean> {
+  return crypto.subtle.timingSafeEqual(await sha256(presented), await sha256(secret));
+}
+
+/** The key of an `Authorization: Bearer <key>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
 }

@@ -15,6 +15,13 @@ export interface Env extends __BaseEnv_Env {
   MCP_SERVERS?: string;
   /** Var: overrides `external.tool_prefix` (empty: external tools keep their servers' names when none collide). */
   EXTERNAL_TOOL_PREFIX?: string;
+  /** Secret: the bearer credential Prometheus scrapes `GET /metrics` with; without it `/metrics` answers 503. */
+  METRICS_TOKEN?: string;
+  /**
+   * Var: `off` stops the session objects' metrics (no Analytics Engine points, nothing counted for `/metrics`):
+   * for measuring what they cost (`npm run bench:metrics`), or an account without Analytics Engine.
+   */
+  METRICS_RECORDING?: string;
   /** Var: `off` turns the per-tenant rate limit off, `on` on, whatever `limits.rate_limit.enabled` says. */
   RATE_LIMITS?: string;
   /** Var: `debug`, `info`, `warn` or `error`: overrides `log.level` of the checked-in config. */

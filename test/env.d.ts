@@ -11,7 +11,7 @@ declare global {
     interface Env extends WorkerEnv {}
     interface GlobalProps {
       mainModule: typeof WorkerModule;
-      durableNamespaces: "SessionObject" | "TenantObject";
+      durableNamespaces: "SessionObject" | "TenantObject" | "MetricsObject";
     }
   }
 }

@@ -103,6 +103,7 @@ describe("/openapi.json", () => {
     expect(operation(body, "/health", "get").security).toEqual([]);
     for (const { path, operation } of await operations()) {
       if (path.startsWith("/api/")) expect(operation.security).toEqual([{ bearerAuth: [] }]);
+      else if (path === "/metrics") expect(operation.security).toEqual([{ metricsToken: [] }]);
       else expect(operation.security).toEqual([]);
     }
     expect(body.servers.map((s) => s.url)).toEqual(["/", "http://127.0.0.1:8787"]);
