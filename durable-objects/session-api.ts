@@ -4,7 +4,7 @@
  * The values it answers with are the API contract's (src/contract). Expected failures come back as
  * `{ ok: false, error }` (exceptions lose their type across RPC); the Worker maps them to API errors.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { BatchRequest } from "../src/contract/batch";
 import type { ExecuteRequest, ExecutionResult } from "../src/contract/execution";
 import type { BindRequest, SessionView } from "../src/contract/session";

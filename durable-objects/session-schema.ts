@@ -11,8 +11,9 @@
  * - `device_link`: one row (id = 1), written once a relay opens: the next JSON-RPC id, the current relay's
  *   generation, the handshake in progress, the device's tool list and its latest notification
  *   (codec in `device-storage.ts`).
- * - `session_upstream`: one row per external server with a resumable (Streamable HTTP) upstream session:
- *   its id and protocol version, so a woken object carries on without `initialize` (codec in
+ * - `session_upstream`: one row per external Streamable HTTP server the session connected to: a 2025-era
+ *   server's session id and protocol version, so a woken object carries on without `initialize`, or a
+ *   2026-07-28 server's `server/discover` answer (`discover`, JSON), so it carries on without probing (codec in
  *   `upstream-session-storage.ts`).
  * - `session_job`: one row per job (an async execute): status, latest progress and result as JSON, its moments
  *   and the deadline by which an unfinished one must have ended (codec in `job-storage.ts`).
@@ -31,8 +32,8 @@ import type { Sql } from "./sql";
 
 // Version 3 has every table; states written at version 2 lack either device_link or session_upstream. Version 4
 // adds session_binding.tool_filter; version 5 adds session_job; version 6 the event log (session_event,
-// session_event_state); version 7 session_binding.agent_id.
-const CURRENT_SCHEMA_VERSION = 7;
+// session_event_state); version 7 session_binding.agent_id; version 8 session_upstream.discover.
+const CURRENT_SCHEMA_VERSION = 8;
 
 const TableRow = z.object({ name: z.string() });
 const CountRow = z.object({ n: z.number().int() });
@@ -81,8 +82,14 @@ export class SessionSchema {
       transport TEXT NOT NULL,
       session_id TEXT NOT NULL,
       protocol_version TEXT NOT NULL,
-      updated_at INTEGER NOT NULL
+      updated_at INTEGER NOT NULL,
+      discover TEXT
     )`);
+    const hasDiscover = this.sql.first(
+      CountRow,
+      "SELECT COUNT(*) AS n FROM pragma_table_info('session_upstream') WHERE name = 'discover'",
+    );
+    if (hasDiscover?.n === 0) this.sql.run("ALTER TABLE session_upstream ADD COLUMN discover TEXT");
     this.sql.run(`CREATE TABLE IF NOT EXISTS session_binding (
       id INTEGER PRIMARY KEY CHECK (id = 1),
       tenant TEXT NOT NULL,

@@ -21,7 +21,7 @@
  * session-events); everything else is RPC.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
 import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";

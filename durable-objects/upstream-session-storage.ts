@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/upstream-session-storage
  * The external source's {@link UpstreamSessionStore} over the session's SQLite: one `session_upstream` row per
- * server with a resumable upstream session (DDL in `session-schema.ts`). Rows are parsed on read: one that does
+ * server with a resumable upstream session or a remembered 2026-07-28 discover answer (DDL in `session-schema.ts`). Rows are parsed on read: one that does
  * not fit is not resumed. Writes happen only while the session's tables exist, that is while it is bound, so a
  * connection that opens after an unbind leaves no trace.
  */
@@ -9,7 +9,7 @@ import { StoredUpstreamSession, type UpstreamSessionStore } from "../src/tools/e
 import type { SessionSchema } from "./session-schema";
 import type { Sql } from "./sql";
 
-const COLUMNS = "server, url, transport, session_id, protocol_version";
+const COLUMNS = "server, url, transport, session_id, protocol_version, discover";
 
 export class SqlUpstreamSessionStore implements UpstreamSessionStore {
   constructor(
@@ -30,12 +30,13 @@ export class SqlUpstreamSessionStore implements UpstreamSessionStore {
   save(session: StoredUpstreamSession): void {
     if (!this.schema.exists()) return;
     this.sql.run(
-      `INSERT OR REPLACE INTO session_upstream (${COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO session_upstream (${COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       session.server,
       session.url,
       session.transport,
       session.session_id,
       session.protocol_version,
+      session.discover,
       Date.now(),
     );
   }

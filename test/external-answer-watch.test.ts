@@ -4,7 +4,7 @@
  * ends without the answer to the request it carried reports that request, whatever ended it. The killed-server
  * case end to end is in external-faults.test.ts; a clean end without the answer is made here, by a fetch double.
  */
-import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestId } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
 import { watchAnswers } from "../src/tools/external/answer-watch";
 

@@ -36,6 +36,26 @@ describe("upstream connections", { timeout: 15_000 }, () => {
     expect(after.initialize).toBe(before.initialize);
   });
 
+  it("a 2025-era server gets one discover probe, then exactly one initialize, per session, and none after a reset", async () => {
+    // A warm tool-list cache, so the session's listings contact no server and only its calls connect.
+    await restBind("one-initialize-warm");
+    okBody(await restListTools("one-initialize-warm"));
+    await restBind("one-initialize");
+    okBody(await restListTools("one-initialize"));
+    const before = await flaky.stats();
+    for (let i = 0; i < 3; i++) {
+      expect((await restExecute("one-initialize", "mcp_restartable_echo", { message: `call ${i}` })).body.success).toBe(true);
+    }
+    const after = await flaky.stats();
+    expect(after.initialize).toBe(before.initialize + 1);
+    expect(after.methods["server/discover"]).toBe((before.methods["server/discover"] ?? 0) + 1);
+    await abortAllDurableObjects();
+    expect((await restExecute("one-initialize", "mcp_restartable_echo", { message: "resumed" })).body.success).toBe(true);
+    const resumed = await flaky.stats();
+    expect(resumed.initialize).toBe(after.initialize);
+    expect(resumed.methods["server/discover"]).toBe(after.methods["server/discover"]);
+  });
+
   it("after the object is reset the next call works; the Streamable HTTP session is resumed without initialize", async () => {
     await restBind("evicted");
     await restExecute("evicted", "mcp_restartable_echo", { message: "before" });

@@ -34,7 +34,7 @@ type ExecutionResult struct {
 }
 
 // ExecutionError is why an execution failed: code is one of invalid_arguments, tool_error, upstream_timeout,
-// upstream_unavailable, device_timeout, device_unavailable, cancelled.
+// upstream_unavailable, upstream_unsupported_result, device_timeout, device_unavailable, cancelled.
 type ExecutionError struct {
 	Code    string      `json:"code"`
 	Message string      `json:"message"`

@@ -24,6 +24,7 @@ export const ExecutionErrorCode = z.enum([
   "tool_error",
   "upstream_timeout",
   "upstream_unavailable",
+  "upstream_unsupported_result",
   "device_timeout",
   "device_unavailable",
   "cancelled",

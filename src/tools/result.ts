@@ -2,7 +2,7 @@
  * @module tools/result
  * The one place ExecutionResults are built, whatever the source.
  */
-import type { CallToolResult, ContentBlock } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ContentBlock } from "@modelcontextprotocol/client";
 import type { ExecutionErrorCode, ExecutionResult } from "../contract/execution";
 import { type FieldIssue, summarizeIssues } from "../validation";
 
@@ -65,6 +65,7 @@ function describeContent(item: ContentBlock): string {
   }
 }
 
-function structuredText(structured: Record<string, unknown> | undefined): string {
+/** Structured content as text: any JSON value (a 2026-07-28 server's may be other than an object). */
+function structuredText(structured: unknown): string {
   return structured === undefined ? "" : JSON.stringify(structured);
 }

@@ -3,7 +3,7 @@
  * The behaviour a tool source implements, and what a call runs with. The data it deals in (a listed tool, a
  * listing, an execution result) is the API contract's: see contract/tools and contract/execution.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { ExecutionResult } from "../contract/execution";
 import type { JobProgress } from "../contract/jobs";
 import type { SourceListing, ToolDescriptor, ToolSourceKind } from "../contract/tools";

@@ -7,19 +7,22 @@
  * - `GET  /upstreams/<host>`: its {@link UpstreamStats};
  * - `POST /upstreams/<host>/stop`, `/start`;
  * - `POST /upstreams/<host>/tools/<name>` adds a tool, `DELETE` the same path removes it;
- * - `POST /upstreams/<host>/sse-start/<ms|never|now>`: how new SSE streams start (see host.ts).
+ * - `POST /upstreams/<host>/sse-start/<ms|never|now>`: how new SSE streams start (see host.ts; not the 2026-07-28
+ *   host, modern-host.ts, which has no SSE transport).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { type SseStart, UpstreamHost } from "./host";
+import { ModernHost } from "./modern-host";
 import { UPSTREAM_HOSTS, type UpstreamHostName } from "./servers";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const hosts = new Map<string, UpstreamHost>();
+  const hosts = new Map<string, UpstreamHost | ModernHost>();
   const urls = {} as Record<UpstreamHostName, string>;
-  for (const [name, options] of Object.entries(UPSTREAM_HOSTS) as Array<[UpstreamHostName, { requiredToken?: string }]>) {
-    const host = new UpstreamHost(options);
+  const entries = Object.entries(UPSTREAM_HOSTS) as Array<[UpstreamHostName, { requiredToken?: string; era?: string }]>;
+  for (const [name, options] of entries) {
+    const host = options.era === "2026-07-28" ? new ModernHost() : new UpstreamHost(options);
     hosts.set(name, host);
     urls[name] = await host.listen();
   }
@@ -35,7 +38,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     else if (req.method === "POST" && action === "start") host.start();
     else if (req.method === "POST" && action === "tools" && arg) host.addTool(arg);
     else if (req.method === "DELETE" && action === "tools" && arg) host.removeTool(arg);
-    else if (req.method === "POST" && action === "sse-start" && arg) host.holdSseStart(sseStart(arg));
+    else if (req.method === "POST" && action === "sse-start" && arg && host instanceof UpstreamHost)
+      host.holdSseStart(sseStart(arg));
     else return void res.writeHead(404).end();
     res.writeHead(204).end();
   };

@@ -15,6 +15,8 @@ export const UPSTREAM_HOSTS = {
   guarded: { requiredToken: "guarded-test-token" },
   /** Used by the short-timers project only (its SSE start is held back there). */
   short_timers: {},
+  /** Speaks the 2026-07-28 era only (stateless, refuses `initialize`): see modern-host.ts. */
+  modern: { era: "2026-07-28" },
 } as const;
 export type UpstreamHostName = keyof typeof UPSTREAM_HOSTS;
 
@@ -37,7 +39,7 @@ export function substitutionBindings(upstreams: Upstreams): Record<string, strin
 
 /** The `MCP_SERVERS` document: every kind of entry an operator may write. */
 export function testMcpServers(upstreams: Upstreams) {
-  const { stable, flaky } = upstreams.urls;
+  const { stable, flaky, modern } = upstreams.urls;
   return {
     des: "notes like this one, from the XiaoZhi example file, are ignored",
     mcpServers: {
@@ -51,6 +53,8 @@ export function testMcpServers(upstreams: Upstreams) {
         transport: "streamable-http",
         headers: { Authorization: "Bearer ${GUARDED_TOKEN}", "X-Client": "${CLIENT_TAG:xiaozhi-tests}" },
       },
+      // transport auto: Streamable HTTP, where `server/discover` finds the 2026-07-28 era.
+      modern: { url: `${modern}/mcp`, timeout: 2 },
       amap: { command: "npx", args: ["-y", "@amap/amap-maps-mcp-server"], env: { AMAP_MAPS_API_KEY: "${AMAP_KEY}" } },
       switched_off: { url: "${NOT_SET_ANYWHERE}/mcp", enabled: false },
       // A deleted secret: this server alone is invalid, everything else works (test/invalid-server.test.ts).

@@ -14,6 +14,7 @@ export type ExecutionErrorCode =
   | "tool_error"
   | "upstream_timeout"
   | "upstream_unavailable"
+  | "upstream_unsupported_result"
   | "device_timeout"
   | "device_unavailable"
   | "cancelled";

@@ -306,8 +306,8 @@ export const ExecuteToolResponseSchema: GenMessage<ExecuteToolResponse> = /*@__P
  */
 export type ExecutionError = Message<"mcp.ExecutionError"> & {
   /**
-   * "invalid_arguments", "tool_error", "upstream_timeout", "upstream_unavailable", "device_timeout",
-   * "device_unavailable" or "cancelled".
+   * "invalid_arguments", "tool_error", "upstream_timeout", "upstream_unavailable", "upstream_unsupported_result",
+   * "device_timeout", "device_unavailable" or "cancelled".
    *
    * @generated from field: string code = 1;
    */

@@ -6,25 +6,24 @@
  * was killed, the TCP connection reset) or ends before the answer, the SDK's transport only reports an error:
  * the request itself waits out its whole timeout. {@link watchAnswers} wraps the transport's fetch: it reads a
  * copy of each such stream, and when the stream ends without the answer to a request it carried, it reports
- * that request's id. The connection then answers the request itself with a JSON-RPC `ConnectionClosed` error
+ * that request's id. The connection then answers the request itself with a JSON-RPC error of the connection-closed code
  * ({@link answerLost}), so the call ends at once as `upstream_unavailable`.
  *
  * The service does not resume a dropped answer stream (the spec's `Last-Event-ID` replay): a server that
  * broke the stream is taken as gone, and the caller decides whether to call again.
  */
-import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
-  ErrorCode,
+  type FetchLike,
   isJSONRPCErrorResponse,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
   type RequestId,
-} from "@modelcontextprotocol/sdk/types.js";
+  type StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { parseJson } from "../../util/json";
-import { upstreamMessage } from "./errors";
+import { CONNECTION_CLOSED_CODE, upstreamMessage } from "./errors";
 
 /** Requests whose answer stream ended without their answer, and how it ended. */
 export type OnAnswersLost = (ids: readonly RequestId[], reason: string) => void;
@@ -45,10 +44,10 @@ export function watchAnswers(onLost: OnAnswersLost, baseFetch: FetchLike = fetch
   };
 }
 
-/** Answers each of `ids` on `transport` with a `ConnectionClosed` error saying `reason`, as if the server had. */
+/** Answers each of `ids` on `transport` with a connection-closed error saying `reason`, as if the server had. */
 export function answerLost(transport: StreamableHTTPClientTransport, ids: readonly RequestId[], reason: string): void {
   for (const id of ids) {
-    const answer: JSONRPCMessage = { jsonrpc: "2.0", id, error: { code: ErrorCode.ConnectionClosed, message: reason } };
+    const answer: JSONRPCMessage = { jsonrpc: "2.0", id, error: { code: CONNECTION_CLOSED_CODE, message: reason } };
     transport.onmessage?.(answer);
   }
 }

@@ -3,9 +3,7 @@
  * One server's tool list as the source keeps it: fetched page by page from the upstream, each tool reduced to
  * what is kept, and turned into the session's tool descriptors under the names naming.ts gave them.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Client, RequestOptions, Tool } from "@modelcontextprotocol/client";
 import type { UpstreamTool } from "../../cache/tool-cache";
 import type { ToolDescriptor } from "../../contract/tools";
 import { withoutUndefined } from "../../util/object";
@@ -21,7 +19,11 @@ export interface Catalog {
   complete: boolean;
 }
 
-/** Every page of `tools/list`, each entry reduced to what is kept. */
+/**
+ * Every page of `tools/list`, each entry reduced to what is kept. Page by page, not the SDK's `listTools()`
+ * aggregate: that one serves from the client's own response cache and gives nothing back past its page cap,
+ * where the service keeps its own cache (KV) and reports a list cut off as incomplete.
+ */
 export async function listAllTools(
   client: Client,
   options: RequestOptions,
@@ -29,7 +31,7 @@ export async function listAllTools(
   const tools: UpstreamTool[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
-    const answer = await client.listTools(cursor === undefined ? {} : { cursor }, options);
+    const answer = await client.request({ method: "tools/list", params: cursor === undefined ? {} : { cursor } }, options);
     for (const tool of answer.tools) {
       tools.push(keptFields(tool));
     }

@@ -1,24 +1,29 @@
 /**
  * @module tools/external/connect
- * Opening one upstream MCP session for a connection: reattach the stored Streamable HTTP session (no request
- * at all), or `initialize` a new one with the configured transport (`auto` falls back to the legacy SSE
- * transport when the server asks for it), retried with doubling backoff until the connect deadline. Internal to
- * the external source: {@link UpstreamConnection} decides when to connect and keeps what this opens.
+ * Opening one upstream MCP connection, of either protocol era, with the v2 SDK's client: reattach what the session
+ * stored (a 2025-era Streamable HTTP session, or a 2026-07-28 server's `server/discover` answer: no request at
+ * all), or negotiate anew: `server/discover` first, falling back to the 2025 `initialize` handshake when the
+ * server does not speak 2026-07-28 (the SDK's `versionNegotiation: auto`), and with transport `auto` to the
+ * legacy SSE transport when the server refuses Streamable HTTP. Retried with doubling backoff until the connect
+ * deadline. Internal to the external source: {@link UpstreamConnection} decides when to connect and keeps what
+ * this opens.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
+import { Client, type ConnectOptions, isSpecType, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/validators/cf-worker";
 import packageJson from "../../../package.json";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { UpstreamTransport } from "../../contract/servers";
 import { sleep, timeoutSignal } from "../../util/abort";
+import { parseJson } from "../../util/json";
 import { answerLost, watchAnswers } from "./answer-watch";
 import { meansTryLegacySse, upstreamMessage } from "./errors";
 import { SseClientTransport } from "./sse-transport";
-import type { UpstreamSessionStore } from "./upstream-session";
+import type { StoredUpstreamSession, UpstreamSessionStore } from "./upstream-session";
 
 const CLIENT_INFO = { name: packageJson.name, version: packageJson.version };
+
+/** A server known to speak 2025-era sessions only: no `server/discover` probe. */
+const LEGACY: ConnectOptions["prior"] = { kind: "legacy" };
 
 export interface ConnectSettings {
   connectAttempts: number;
@@ -30,7 +35,7 @@ export interface ConnectSettings {
   onToolsChanged: () => void;
 }
 
-/** An initialized client and what it runs on. */
+/** A connected client and what it runs on. */
 export interface OpenedClient {
   client: Client;
   transport: StreamableHTTPClientTransport | SseClientTransport;
@@ -69,42 +74,66 @@ export async function connectWithRetries(
   return { ok: false, error: lastError, message };
 }
 
-/** One attempt: reattach a stored session, or open a new one with the configured transport. */
+/** One attempt: reattach what was stored, or negotiate with the configured transport. */
 async function connectOnce(server: HttpServerConfig, settings: ConnectSettings, signal: AbortSignal): Promise<OpenedClient> {
   const stored = settings.store.load(server.name);
   if (stored !== null && stored.transport === "streamable-http" && stored.url === server.url) {
-    const transport = streamableTransport(server, stored.session_id);
-    // Before open(), which stores the session again with the transport's protocol version.
-    transport.setProtocolVersion(stored.protocol_version);
-    return open(server, settings, transport, signal);
+    const prior = priorOf(stored);
+    if (prior !== undefined) return open(server, settings, streamableTransport(server, stored), signal, prior);
+    settings.store.clear(server.name);
   }
-  if (server.transport === "sse") return open(server, settings, sseTransport(server), signal);
+  if (server.transport === "sse") return open(server, settings, sseTransport(server), signal, LEGACY);
   try {
     return await open(server, settings, streamableTransport(server), signal);
   } catch (error) {
     if (server.transport === "auto" && !signal.aborted && meansTryLegacySse(error)) {
-      return open(server, settings, sseTransport(server), signal);
+      // The SSE transport is of the 2024-11-05 era: nothing to discover.
+      return open(server, settings, sseTransport(server), signal, LEGACY);
     }
     throw error;
   }
 }
 
-/** Initializes a client on `transport` (closing it again on failure) and stores a Streamable HTTP session. */
+/**
+ * How a stored entry is resumed: a 2025-era session by its id (the SDK skips `initialize` for a transport that has
+ * one), a 2026-07-28 server by adopting its stored `server/discover` answer. Undefined for an entry that is
+ * neither (it is dropped, and the server discovered again).
+ */
+function priorOf(stored: StoredUpstreamSession): ConnectOptions["prior"] {
+  if (stored.discover === null) return stored.session_id === "" ? undefined : LEGACY;
+  const discover = parseJson(stored.discover);
+  return discover.ok && isSpecType.DiscoverResult(discover.value) ? { kind: "modern", discover: discover.value } : undefined;
+}
+
+/**
+ * Connects a client on `transport` (closing it again on failure): with `prior`, as stored; without, negotiating
+ * the era. Stores what a later connect resumes from: a 2025-era Streamable HTTP session, or a 2026-07-28 server's
+ * discover answer.
+ */
 async function open(
   server: HttpServerConfig,
   settings: ConnectSettings,
   transport: StreamableHTTPClientTransport | SseClientTransport,
   signal: AbortSignal,
+  prior?: ConnectOptions["prior"],
 ): Promise<OpenedClient> {
   signal.throwIfAborted();
-  const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => settings.onToolsChanged());
-  // The SDK hands `signal` to the initialize request, not to transport.start() (the SSE GET waiting for its
-  // endpoint event): closing the transport ends that too.
+  const client = new Client(CLIENT_INFO, {
+    capabilities: {},
+    jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+    // Probe with `server/discover`, and fall back to `initialize` when the server does not speak 2026-07-28.
+    versionNegotiation: { mode: "auto" },
+    // An `input_required` answer (the server asks for elicitation or sampling input) is not fulfilled here: the
+    // service's callers cannot answer it, so the call fails with a typed error (see errors.ts).
+    inputRequired: { autoFulfill: false },
+  });
+  client.setNotificationHandler("notifications/tools/list_changed", () => settings.onToolsChanged());
+  // The SDK hands `signal` to the handshake's requests, not to transport.start() (the SSE GET waiting for its
+  // endpoint event) nor to the discover probe: closing the transport ends those too.
   const closeTransport = () => void transport.close().catch(() => undefined);
   signal.addEventListener("abort", closeTransport, { once: true });
   try {
-    await client.connect(transport, { signal });
+    await client.connect(transport, { signal, ...(prior === undefined ? {} : { prior }) });
     signal.throwIfAborted();
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -113,24 +142,40 @@ async function open(
     signal.removeEventListener("abort", closeTransport);
   }
   const kind: UpstreamTransport = transport instanceof StreamableHTTPClientTransport ? "streamable-http" : "sse";
-  if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
-    settings.store.save({
-      server: server.name,
-      url: server.url,
-      transport: kind,
-      session_id: transport.sessionId,
-      protocol_version: transport.protocolVersion ?? "",
-    });
+  if (transport instanceof StreamableHTTPClientTransport) remember(server, settings.store, client, transport);
+  if (client.getProtocolEra() === "modern" && client.getServerCapabilities()?.tools?.listChanged) {
+    // A 2026-07-28 server tells list changes on a `subscriptions/listen` stream only. Not awaited: the connection
+    // is ready without it, and a server that refuses it is still listed (the tool-list TTL picks changes up).
+    client.listen({ toolsListChanged: true }).catch(() => undefined);
   }
   return { client, transport, kind };
 }
 
+/** Stores what lets a woken object carry on without a new handshake (or probe) with this server. */
+function remember(
+  server: HttpServerConfig,
+  store: UpstreamSessionStore,
+  client: Client,
+  transport: StreamableHTTPClientTransport,
+): void {
+  const base = { server: server.name, url: server.url, transport: "streamable-http" as const };
+  // A resumed 2025-era session negotiated nothing now: its version is the one the transport was given.
+  const version = client.getNegotiatedProtocolVersion() ?? transport.protocolVersion ?? "";
+  const discover = client.getDiscoverResult();
+  if (client.getProtocolEra() === "modern" && discover !== undefined) {
+    store.save({ ...base, session_id: "", protocol_version: version, discover: JSON.stringify(discover) });
+  } else if (transport.sessionId !== undefined) {
+    store.save({ ...base, session_id: transport.sessionId, protocol_version: version, discover: null });
+  }
+}
+
 /**
- * A Streamable HTTP transport to `server` (resuming `sessionId` when given) whose requests end as soon as their
- * answer stream drops (see answer-watch.ts). Redirects are the SDK's `same-origin` policy: followed within the
- * server's origin only, so the configured headers never go elsewhere.
+ * A Streamable HTTP transport to `server` (resuming `stored`'s 2025-era session when given) whose requests end as
+ * soon as their answer stream drops (see answer-watch.ts). Redirects are the SDK's `same-origin` policy: followed
+ * within the server's origin only, so the configured headers never go elsewhere.
  */
-function streamableTransport(server: HttpServerConfig, sessionId?: string): StreamableHTTPClientTransport {
+function streamableTransport(server: HttpServerConfig, stored?: StoredUpstreamSession): StreamableHTTPClientTransport {
+  const resumed = stored !== undefined && stored.session_id !== "";
   const transport: StreamableHTTPClientTransport = new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers: server.headers },
     fetch: watchAnswers((ids, reason) => {
@@ -138,7 +183,7 @@ function streamableTransport(server: HttpServerConfig, sessionId?: string): Stre
       answerLost(transport, ids, reason);
     }),
     redirectPolicy: "same-origin",
-    sessionId,
+    ...(resumed ? { sessionId: stored.session_id, protocolVersion: stored.protocol_version } : {}),
   });
   return transport;
 }

@@ -28,14 +28,12 @@
  * Opening (connect.ts) stores a Streamable HTTP session in the upstream-session store (upstream-session.ts), so
  * a woken object carries on with the same upstream session; a request that finds it stale clears it.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import { type Client, type RequestOptions, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import { ConnectionState, type UpstreamTransport } from "../../contract/servers";
 import { abortReason, raceAbort, timeoutSignal } from "../../util/abort";
 import { type ConnectSettings, connectWithRetries, type OpenedClient } from "./connect";
-import { classifyUpstreamError, UpstreamFailure, upstreamMessage } from "./errors";
+import { classifyUpstreamError, UpstreamFailure, unsupportedResultMessage, upstreamMessage } from "./errors";
 import type { SseClientTransport } from "./sse-transport";
 
 /** The connection's states, as the contract lists them. */
@@ -175,11 +173,16 @@ export class UpstreamConnection {
         const message =
           failure === UpstreamFailure.timeout
             ? `no answer from ${this.server.name} within ${limits.timeoutMs} ms`
-            : client !== undefined && client === this.#client
-              ? upstreamMessage(error)
-              : (this.#lastError ?? upstreamMessage(error));
+            : failure === UpstreamFailure.unsupported_result
+              ? unsupportedResultMessage(this.server.name, error)
+              : client !== undefined && client === this.#client
+                ? upstreamMessage(error)
+                : (this.#lastError ?? upstreamMessage(error));
         if (failure === UpstreamFailure.unavailable || failure === UpstreamFailure.stale_session) {
           this.#lastError = message;
+          // A 2026-07-28 server is found again by `server/discover` next time: it may have been redeployed as
+          // another era. (A 2025-era session is kept: the next request finds out whether the server still knows it.)
+          if (client?.getProtocolEra() === "modern") this.options.store.clear(this.server.name);
           // Unless another request has connected again since.
           if (client === this.#client) this.#drop(State.failed);
           return { ok: false, failure: UpstreamFailure.unavailable, message };

@@ -7,7 +7,7 @@
  * Best effort: each DELETE is given {@link END_SESSION_TIMEOUT_MS}; a failure is logged and dropped (the
  * upstream expires the session itself in the end).
  */
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { HttpServerConfig, McpServerConfig } from "../../config/mcp-servers";
 import { timeoutSignal } from "../../util/abort";
 import { upstreamMessage } from "./errors";
@@ -27,7 +27,8 @@ export async function endUpstreamSessions(
   await Promise.all(
     sessions.map(async (session) => {
       const server = servers.find((s): s is HttpServerConfig => s.kind === "http" && s.name === session.server);
-      if (!server || server.url !== session.url || session.transport !== "streamable-http") return;
+      // A 2026-07-28 server's entry holds no session (that era has none): nothing to end.
+      if (!server || server.url !== session.url || session.transport !== "streamable-http" || session.session_id === "") return;
       try {
         await endUpstreamSession(server, session);
       } catch (error) {
@@ -40,6 +41,7 @@ export async function endUpstreamSessions(
 async function endUpstreamSession(server: HttpServerConfig, session: StoredUpstreamSession): Promise<void> {
   const transport = new StreamableHTTPClientTransport(new URL(session.url), {
     sessionId: session.session_id,
+    ...(session.protocol_version ? { protocolVersion: session.protocol_version } : {}),
     requestInit: { headers: server.headers },
     // terminateSession() has no deadline of its own.
     fetch: async (url, init) => {
@@ -51,6 +53,5 @@ async function endUpstreamSession(server: HttpServerConfig, session: StoredUpstr
       }
     },
   });
-  if (session.protocol_version) transport.setProtocolVersion(session.protocol_version);
   await transport.terminateSession();
 }

@@ -14,7 +14,7 @@
  * Object from hibernating. Streamable HTTP sessions are resumed by the next call without `initialize`; while
  * closed, the server's list_changed notifications are not heard, and the tool-list TTL picks changes up.
  */
-import { CallToolResultSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import type { Progress } from "@modelcontextprotocol/client";
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import { executionError, fromCallToolResult } from "../result";
@@ -98,14 +98,14 @@ export class ExternalToolSource implements ToolSource {
       settings.max_call_timeout_ms,
     );
     const outcome = await slot.connection.request(
-      async (client, requestOptions) =>
-        // Parsed again only to narrow the SDK's declared type (it also allows the pre-2024 `toolResult` shape).
-        CallToolResultSchema.parse(
-          await client.callTool({ name: tool.original_name, arguments: args }, CallToolResultSchema, {
+      (client, requestOptions) =>
+        client.callTool(
+          { name: tool.original_name, arguments: args },
+          {
             ...requestOptions,
             // With a callback the SDK sends a progressToken and hands it each `notifications/progress` for it.
             onprogress: options.onProgress && ((p) => options.onProgress?.(progressOf(p))),
-          }),
+          },
         ),
       { signal: options.signal, timeoutMs },
     );
@@ -128,6 +128,10 @@ export class ExternalToolSource implements ToolSource {
         slot.breaker.fail();
         slot.failedAt = Date.now();
         return executionError("upstream_unavailable", `${tool.name}: ${slot.config.name} is unavailable: ${outcome.message}`);
+      case "unsupported_result":
+        // The server is up; what it answered (input_required, a task) is what this call cannot use.
+        slot.breaker.succeed();
+        return executionError("upstream_unsupported_result", `${tool.name}: ${outcome.message}`);
       case "rejected":
         // The server answered: it is up, the request was refused.
         slot.breaker.succeed();

@@ -15,8 +15,9 @@
  * server's origin is followed, any other fails the request naming where it pointed, so the configured headers
  * never go to another origin.
  */
-import { fetchWithinOrigin, type Transport, unfollowedRedirect } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type JSONRPCMessage, parseJSONRPCMessage, type Transport } from "@modelcontextprotocol/client";
+// The v2 client package does not export its redirect helpers; v1's are the same policy.
+import { fetchWithinOrigin, unfollowedRedirect } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
 import { parseJson } from "../../util/json";
 
@@ -111,9 +112,8 @@ export class SseClientTransport implements Transport {
         const { value, done } = await events.read();
         if (done) break;
         if (value.event !== undefined && value.event !== "message") continue;
-        const json = parseJson(value.data);
-        const parsed = JSONRPCMessageSchema.safeParse(json.ok ? json.value : undefined);
-        if (parsed.success) this.onmessage?.(parsed.data);
+        const message = jsonRpcMessage(value.data);
+        if (message !== undefined) this.onmessage?.(message);
         else this.onerror?.(new Error(`not a JSON-RPC message on the event stream: ${value.data.slice(0, 200)}`));
       }
       if (!this.#closed) this.onerror?.(new SseTransportError(0, "the event stream ended"));
@@ -121,5 +121,16 @@ export class SseClientTransport implements Transport {
       if (!this.#closed) this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
     await this.close();
+  }
+}
+
+/** The JSON-RPC message an event's data holds, or undefined when it holds none. */
+function jsonRpcMessage(data: string): JSONRPCMessage | undefined {
+  const json = parseJson(data);
+  if (!json.ok) return undefined;
+  try {
+    return parseJSONRPCMessage(json.value);
+  } catch {
+    return undefined;
   }
 }
