@@ -7,6 +7,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { BatchRequest } from "../src/contract/batch";
 import type { ExecuteRequest, ExecutionResult } from "../src/contract/execution";
+import type { JobProgress } from "../src/contract/jobs";
 import type { BindRequest, SessionView } from "../src/contract/session";
 import type { ErrorCode } from "../src/errors";
 
@@ -47,6 +48,18 @@ export type ExecuteOutcome = { ok: true; value: ExecutionResult; source?: string
 export interface McpExecution {
   execution: ExecutionResult;
   mcp?: CallToolResult;
+}
+
+/** A caller's progress callback: called over RPC when the caller is the Worker, so it answers a promise. */
+export type ProgressCallback = (progress: JobProgress) => void | Promise<void>;
+
+/** `callback` as a source's `onProgress`: fire and forget, a caller gone away fails nothing. */
+export function forwardProgress(callback: ProgressCallback): (progress: JobProgress) => void {
+  return (progress) => {
+    Promise.resolve(callback(progress)).catch(() => {
+      // The caller is gone: the call goes on without it.
+    });
+  };
 }
 
 export interface BindOutcome {

@@ -24,7 +24,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
-import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
+import { FINISHED_JOB_STATUSES, type JobProgress, type JobView } from "../src/contract/jobs";
 import type { ServerStatus } from "../src/contract/servers";
 import type { SessionView } from "../src/contract/session";
 import type { ToolList } from "../src/contract/tools";
@@ -46,10 +46,12 @@ import {
   type ExecuteOutcome,
   type RequestTag,
   failure,
+  forwardProgress,
   LISTEN_PATH,
   type McpExecution,
   NOT_BOUND_MESSAGE,
   notBound,
+  type ProgressCallback,
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
@@ -157,15 +159,22 @@ export class SessionObject extends DurableObject<Env> {
     return this.#execute(command);
   }
 
-  /** An execution for the MCP endpoint: the ExecutionResult and the source's MCP result as it came, when it had one. */
-  async executeForMcp(command: ExecuteCommand): Promise<SessionOutcome<McpExecution>> {
+  /**
+   * An execution for the MCP endpoint: the ExecutionResult and the source's MCP result as it came, when it had one.
+   * `onProgress` (a callback of the Worker's, over RPC) hears the tool's progress while the call runs.
+   */
+  async executeForMcp(command: ExecuteCommand, onProgress?: ProgressCallback): Promise<SessionOutcome<McpExecution>> {
     let mcp: CallToolResult | undefined;
-    const outcome = await this.#execute(command, (result) => (mcp = result));
+    const outcome = await this.#execute(command, (result) => (mcp = result), onProgress && forwardProgress(onProgress));
     if (!outcome.ok) return outcome;
     return { ok: true, value: mcp === undefined ? { execution: outcome.value } : { execution: outcome.value, mcp } };
   }
 
-  async #execute(command: ExecuteCommand, onMcpResult?: (result: CallToolResult) => void): Promise<ExecuteOutcome> {
+  async #execute(
+    command: ExecuteCommand,
+    onMcpResult?: (result: CallToolResult) => void,
+    onProgress?: (progress: JobProgress) => void,
+  ): Promise<ExecuteOutcome> {
     // Taken now: an unbind while the tool is being looked up must still cancel this call.
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
@@ -184,6 +193,7 @@ export class SessionObject extends DurableObject<Env> {
       signal: lifetime,
       timeoutMs: command.timeout_ms,
       onMcpResult,
+      onProgress,
     });
     return { ok: true, value: result, source: call.value.tool.source };
   }

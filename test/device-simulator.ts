@@ -31,6 +31,8 @@ export interface SimTool {
   description: string;
   properties?: Record<string, SimProperty>;
   userOnly?: boolean;
+  /** What else the listing declares of the tool (`title`, `annotations`, `outputSchema`, …), as a board may. */
+  declared?: Record<string, unknown>;
   /** Throws to answer with an error (its message). */
   run(args: Record<string, boolean | number | string>): ReturnValue | Promise<ReturnValue>;
 }
@@ -305,7 +307,7 @@ function toolToJson(tool: SimTool): Payload {
   if (required.length > 0) inputSchema.required = required;
   const json: Payload = { name: tool.name, description: tool.description, inputSchema };
   if (tool.userOnly) json.annotations = { audience: ["user"] };
-  return json;
+  return { ...json, ...tool.declared };
 }
 
 function toText(value: ReturnValue): string {

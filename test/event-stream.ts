@@ -46,8 +46,12 @@ export class EventListener {
 
   /** Opens the stream of `sessionId`; fails unless it answers 200 as an event stream. */
   static async open(sessionId: string, options: ListenOptions = {}): Promise<EventListener> {
-    const res = await requestEvents(sessionId, options);
-    if (res.status !== 200 || !res.body) throw new Error(`events of ${sessionId}: ${res.status} ${await res.text()}`);
+    return EventListener.of(await requestEvents(sessionId, options), `events of ${sessionId}`);
+  }
+
+  /** Reads the stream `res` answered (`what` names it in the failure); fails unless it is 200 and an event stream. */
+  static async of(res: Response, what: string): Promise<EventListener> {
+    if (res.status !== 200 || !res.body) throw new Error(`${what}: ${res.status} ${await res.text()}`);
     if (!res.headers.get("Content-Type")?.startsWith("text/event-stream")) throw new Error("not an event stream");
     return new EventListener(res.body.pipeThrough(new TextDecoderStream()));
   }

@@ -4,39 +4,25 @@
  * them: the v1 SDK's client (2025-era: initialize, then requests) and the v2 SDK's client pinned to 2026-07-28
  * (stateless, `server/discover`), each through the Worker's own fetch, against real upstreams on loopback.
  */
-import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { okBody, restBind, restListTools, restUnbind } from "./api";
-import { TENANT_A_KEY, TENANT_B_KEY } from "./keys";
+import { TENANT_B_KEY } from "./keys";
 import { anyNumber, anyString } from "./matchers";
+import {
+  auth,
+  closeClients,
+  legacyClient as connectLegacy,
+  modernClient as connectModern,
+  modernPost,
+  sessionEndpoint as endpoint,
+  workerFetch,
+} from "./mcp-clients";
 
-const BASE = "http://service.test";
-const endpoint = (sessionId: string) => new URL(`${BASE}/api/v1/mcp/sessions/${sessionId}/mcp`);
-const workerFetch = (url: string | URL, init?: RequestInit) => exports.default.fetch(url, init);
-const auth = (key = TENANT_A_KEY) => ({ headers: { Authorization: `Bearer ${key}` } });
+afterEach(closeClients);
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()));
-});
-
-async function legacyClient(sessionId: string, key?: string): Promise<ClientV1> {
-  const client = new ClientV1({ name: "test-2025", version: "1.0.0" });
-  await client.connect(new TransportV1(endpoint(sessionId), { fetch: workerFetch, requestInit: auth(key) }));
-  open.push(client);
-  return client;
-}
-
-async function modernClient(sessionId: string): Promise<ClientV2> {
-  const client = new ClientV2({ name: "test-2026", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
-  await client.connect(new TransportV2(endpoint(sessionId), { fetch: workerFetch, requestInit: auth() }));
-  open.push(client);
-  return client;
-}
+const legacyClient = async (sessionId: string, key?: string) => (await connectLegacy(endpoint(sessionId), { key })).client;
+const modernClient = (sessionId: string) => connectModern(endpoint(sessionId));
 
 describe("the session's MCP endpoint, 2025-era client", () => {
   it("lists the session's whole tool list as REST does, with every declared field", async () => {
@@ -126,23 +112,7 @@ describe("the session's MCP endpoint, 2026-07-28 client", () => {
 
   it("list results carry the tool cache's TTL; Mcp-Method must match the body", async () => {
     await restBind("mcp-raw");
-    const meta = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-      "io.modelcontextprotocol/clientCapabilities": {},
-    };
-    const post = (method: string, header: string) =>
-      workerFetch(endpoint("mcp-raw"), {
-        method: "POST",
-        headers: {
-          ...auth().headers,
-          "Content-Type": "application/json",
-          Accept: "application/json, text/event-stream",
-          "MCP-Protocol-Version": "2026-07-28",
-          "Mcp-Method": header,
-        },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { _meta: meta } }),
-      });
+    const post = (method: string, header: string) => modernPost(endpoint("mcp-raw"), method, {}, { "Mcp-Method": header });
     const listed = await post("tools/list", "tools/list");
     expect(listed.status).toBe(200);
     const body = await listed.json<{ result: { ttlMs: number; cacheScope: string } }>();

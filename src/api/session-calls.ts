@@ -4,11 +4,18 @@
  * session lives (one Durable Object per tenant and session id, so a tenant only ever reaches its own), its
  * expected failures as API errors, and the answers to binding and unbinding.
  */
-import type { BindCommand, ExecuteCommand, ExecuteOutcome, SessionOutcome } from "../../durable-objects/session-api";
+import {
+  type BindCommand,
+  type ExecuteCommand,
+  type ExecuteOutcome,
+  LISTEN_PATH,
+  type SessionOutcome,
+} from "../../durable-objects/session-api";
 import type { ExecutionResult } from "../contract/execution";
 import type { BindAnswer, UnbindAnswer } from "../contract/session";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
+import { REQUEST_ID_HEADER } from "./request-id";
 
 /** The Durable Object of `sessionId` within `tenant`. */
 export function sessionStub(env: Env, tenant: string, sessionId: string) {
@@ -58,4 +65,22 @@ export async function unbindSession(env: Env, tenant: string, sessionId: string)
   const removed = await sessionStub(env, tenant, sessionId).unbind();
   if (!removed) throw new ApiError("session_not_found", `session "${sessionId}" is not bound`);
   return { success: true, message: "session unbound" };
+}
+
+/**
+ * Makes the caller a listener of `sessionId`'s events: the session's answer to the upgrade, with the listener
+ * socket (not accepted yet) as its `webSocket`, or, not upgraded, the session's error (not bound) as it answered
+ * it. With `after`, the events after that id come first.
+ */
+export async function listenToSession(
+  env: Env,
+  { tenant, requestId }: CallFor,
+  sessionId: string,
+  after?: number,
+): Promise<Response> {
+  const url = new URL(`https://session${LISTEN_PATH}`);
+  if (after !== undefined) url.searchParams.set("after", String(after));
+  return sessionStub(env, tenant, sessionId).fetch(url, {
+    headers: { Upgrade: "websocket", [REQUEST_ID_HEADER]: requestId },
+  });
 }

@@ -78,7 +78,11 @@ export function classifyPayload(payload: {
 export const FrameReceipt = z.object({ handled: z.boolean(), result: z.string() });
 export type FrameReceipt = z.infer<typeof FrameReceipt>;
 
-/** A tool as the device lists it (`McpTool::to_json`). */
+/**
+ * A tool as the device lists it (`McpTool::to_json`), with what MCP lets a tool declare besides (`title`,
+ * `annotations` such as the firmware's `audience`, `outputSchema`, `icons`, `_meta`) when the device declares it:
+ * a declared field of the wrong type is dropped, not the tool.
+ */
 export const DeviceTool = z.looseObject({
   name: z.string().min(1),
   description: z.string().default(""),
@@ -89,6 +93,11 @@ export const DeviceTool = z.looseObject({
       required: z.array(z.string()).optional(),
     })
     .default({ type: "object" }),
+  title: z.string().optional().catch(undefined),
+  annotations: JsonObject.optional().catch(undefined),
+  outputSchema: JsonObject.optional().catch(undefined),
+  icons: z.array(z.unknown()).optional().catch(undefined),
+  _meta: JsonObject.optional().catch(undefined),
 });
 export type DeviceTool = z.infer<typeof DeviceTool>;
 

@@ -1,53 +1,53 @@
 /**
  * @module api/mcp/routes
  * The MCP endpoint of a bound session, `/api/v1/mcp/sessions/{sessionId}/mcp` (Streamable HTTP), behind the same
- * API key, config check and rate limit as every `/api` route. After the `Origin` check (origin.ts), a request is
- * served by the v2 SDK's `createMcpHandler`, which answers both protocol eras, negotiated per request: 2026-07-28
- * (stateless: `server/discover`, `_meta` protocol version, `Mcp-Method`/`Mcp-Name` checked against the body, list
- * results with `ttlMs`/`cacheScope`) and 2025-era clients (`initialize`, then requests; JSON or SSE answers). The
- * session is the path's, so the endpoint holds no MCP session of its own: no `Mcp-Session-Id`, and GET and DELETE
- * answer 405 (unbinding is REST's DELETE of the session).
+ * API key, config check and rate limit as every `/api` route. After the `Origin` check (origin.ts) and the body's
+ * checks (body.ts), the session serves the request (serve.ts): both protocol eras, negotiated per request
+ * (2026-07-28: stateless, `server/discover`, `Mcp-Method`/`Mcp-Name` checked against the body, list results with
+ * `ttlMs`/`cacheScope`; 2025-era: `initialize`, then requests, JSON or SSE answers), a GET stream and
+ * `subscriptions/listen` carrying `notifications/tools/list_changed`. The session is the path's, so the endpoint
+ * holds no MCP session of its own: no `Mcp-Session-Id`, and DELETE answers 405 (unbinding is REST's DELETE of
+ * the session). The tenant's endpoint, whose connections each get a session, is tenant-routes.ts.
  */
-import { createMcpHandler } from "@modelcontextprotocol/server";
-import { NOT_BOUND_MESSAGE } from "../../../durable-objects/session-api";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { NOT_BOUND_MESSAGE } from "../../../durable-objects/session-api";
 import { SessionId } from "../../contract/session";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { fieldIssues, invalidRequest } from "../../validation";
-import { loggerFor, errorText } from "../../observability/log";
 import { noteRequest } from "../request-log";
-import { sessionStub, unwrap } from "../session-calls";
+import { sessionStub } from "../session-calls";
+import { readMcpRequest } from "./body";
 import { checkOrigin } from "./origin";
-import { type SessionTools, sessionMcpServer } from "./server";
+import { type ServerIdentity, serveSession } from "./serve";
+import { registerTenantMcpRoute } from "./tenant-routes";
 
 export const SESSION_MCP_PATH = "/api/v1/mcp/sessions/:sessionId/mcp";
 
-/** The MCP endpoint's routes; `version` is the service's, as the server's MCP `serverInfo` gives it. */
-export function registerMcpRoutes(app: OpenAPIHono<AppEnv>, server: { name: string; version: string }): void {
+/** The MCP endpoints' routes (the session's and the tenant's). */
+export function registerMcpRoutes(app: OpenAPIHono<AppEnv>, identity: ServerIdentity): void {
   app.all(SESSION_MCP_PATH, async function sessionMcp(c) {
     const { config } = c.var;
     checkOrigin(c.req.raw, config.mcp.allowed_origins);
     const parsed = SessionId.safeParse(c.req.param("sessionId"));
     if (!parsed.success) throw invalidRequest("path parameters", fieldIssues(parsed.error, "sessionId"));
     noteRequest(c, { session: parsed.data });
-    const stub = sessionStub(c.env, c.var.tenant, parsed.data);
-    if (!(await stub.isBound())) {
+    if (c.req.method === "DELETE") {
+      throw new ApiError(
+        "method_not_allowed",
+        "DELETE is not allowed on a session's MCP endpoint: it holds no MCP session",
+        undefined,
+        {
+          Allow: "GET, POST",
+        },
+      );
+    }
+    const { request } = await readMcpRequest(c.req.raw, config.limits.max_body_bytes);
+    // A GET listens (which is not use of the session): the session answers 404 itself when it is not bound.
+    if (request.method !== "GET" && !(await sessionStub(c.env, c.var.tenant, parsed.data).isBound())) {
       throw new ApiError("session_not_found", NOT_BOUND_MESSAGE);
     }
-    const tools: SessionTools = {
-      list: async () => unwrap(await stub.listTools()),
-      call: async (name, args) =>
-        unwrap(await stub.executeForMcp({ tool_name: name, arguments: args, request_id: c.var.requestId })),
-    };
-    const handler = createMcpHandler(
-      () => sessionMcpServer(tools, { ...server, listTtlMs: config.external.tool_cache_ttl_seconds * 1000 }),
-      {
-        maxRequestBodySize: config.limits.max_body_bytes,
-        onerror: (error) =>
-          loggerFor(c.env, { request_id: c.var.requestId }).warn("mcp_endpoint_error", { error: errorText(error) }),
-      },
-    );
-    return handler.fetch(c.req.raw);
+    return serveSession(c, parsed.data, request, identity);
   });
+  registerTenantMcpRoute(app, identity);
 }

@@ -2,7 +2,8 @@
  * @module api/mcp/server
  * A session's tools as an MCP server (the v2 SDK's low-level `Server`, one per request, for either protocol era):
  * `tools/list` is the session's whole list as REST lists it, with everything each tool's source declared, and
- * `tools/call` goes the way REST's execute goes (the same argument checks, timeouts and sources).
+ * `tools/call` goes the way REST's execute goes (the same argument checks, timeouts and sources). A call whose
+ * request carries a `progressToken` gets the tool's progress (an external server's) as `notifications/progress`.
  *
  * ## Results
  * - External and device tools: their MCP result as their server or the device answered it (content of every
@@ -13,14 +14,22 @@
  */
 import { type CallToolResult, ProtocolError, ProtocolErrorCode, Server, type Tool } from "@modelcontextprotocol/server";
 import type { ExecutionResult } from "../../contract/execution";
+import type { JobProgress } from "../../contract/jobs";
 import type { ToolDescriptor, ToolList } from "../../contract/tools";
 import { ApiError } from "../../errors";
 import { withoutUndefined } from "../../util/object";
 
-/** What the server needs of a session: its tool list, and calls with the MCP result kept. */
+/**
+ * What the server needs of a session: its tool list, and calls with the MCP result kept. `onProgress`, when the
+ * client asked for progress, hears each progress the tool reports.
+ */
 export interface SessionTools {
   list(): Promise<ToolList>;
-  call(name: string, args: Record<string, unknown>): Promise<{ execution: ExecutionResult; mcp?: CallToolResult }>;
+  call(
+    name: string,
+    args: Record<string, unknown>,
+    onProgress?: (progress: JobProgress) => void,
+  ): Promise<{ execution: ExecutionResult; mcp?: CallToolResult }>;
 }
 
 export interface McpServerOptions {
@@ -44,9 +53,20 @@ export function sessionMcpServer(tools: SessionTools, options: McpServerOptions)
     const list = await protocolErrors(() => tools.list());
     return { tools: list.tools.map(mcpTool) };
   });
-  server.setRequestHandler("tools/call", async (request) => {
+  server.setRequestHandler("tools/call", async (request, ctx) => {
     const { name, arguments: args = {} } = request.params;
-    const { execution, mcp } = await protocolErrors(() => tools.call(name, args));
+    // The client's progressToken: each progress the tool reports goes to it as `notifications/progress`.
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    const onProgress =
+      progressToken === undefined
+        ? undefined
+        : (progress: JobProgress) => {
+            const params = { progressToken, ...progress };
+            ctx.mcpReq.notify({ method: "notifications/progress", params }).catch(() => {
+              // The client went away: the call goes on, its progress has no one to go to.
+            });
+          };
+    const { execution, mcp } = await protocolErrors(() => tools.call(name, args, onProgress));
     return mcp ?? fromExecution(execution);
   });
   return server;

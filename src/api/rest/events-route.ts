@@ -5,7 +5,6 @@
  * hibernatable WebSocket, see durable-objects/session-events.ts) and streams what comes (events-stream.ts).
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { LISTEN_PATH } from "../../../durable-objects/session-api";
 import {
   DeviceReadyData,
   EVENT_WINDOW_COUNT,
@@ -19,10 +18,9 @@ import {
   SessionExpiringData,
   ToolsChangedData,
 } from "../../contract/events";
-import { REQUEST_ID_HEADER } from "../request-id";
 import { noteRequest } from "../request-log";
 import type { AppEnv } from "../../env";
-import { sessionStub } from "../session-calls";
+import { listenToSession } from "../session-calls";
 import { errorResponses } from "./error-responses";
 import { eventStream, KEEP_ALIVE_MS, RECONNECT_DELAY_MS } from "./events-stream";
 import { SessionPathParams } from "./schemas";
@@ -129,11 +127,7 @@ export function registerEventsRoute(app: OpenAPIHono<AppEnv>): void {
     const { sessionId } = c.req.valid("param");
     noteRequest(c, { session: sessionId });
     const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").last_event_id;
-    const url = new URL(`https://session${LISTEN_PATH}`);
-    if (after !== undefined) url.searchParams.set("after", String(after));
-    const res = await sessionStub(c.env, c.var.tenant, sessionId).fetch(url, {
-      headers: { Upgrade: "websocket", [REQUEST_ID_HEADER]: c.var.requestId },
-    });
+    const res = await listenToSession(c.env, { tenant: c.var.tenant, requestId: c.var.requestId }, sessionId, after);
     // Not upgraded: the session's error (not bound) as it answered it.
     if (!res.webSocket) return res;
     return eventStream(res.webSocket);

@@ -28,15 +28,26 @@ const STREAM_HEADERS = {
 
 /** A frame as the session sends it on the listener socket (contract/events `EventFrame`). */
 const SocketFrame = z.object({ id: z.number().int().optional(), event: z.string(), data: z.unknown() });
+export type SocketFrame = z.infer<typeof SocketFrame>;
+
+/** The session's frame `text` as a frame; null when it is not one. */
+export function socketFrame(text: unknown): SocketFrame | null {
+  const parsed = typeof text === "string" ? parseJson(text) : null;
+  const frame = SocketFrame.safeParse(parsed?.ok ? parsed.value : null);
+  return frame.success ? frame.data : null;
+}
 
 /** One event as SSE lines. */
-export function sseFrame(frame: z.infer<typeof SocketFrame>): string {
+export function sseFrame(frame: SocketFrame): string {
   const id = frame.id === undefined ? "" : `id: ${frame.id}\n`;
   return `${id}event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
 }
 
-/** The SSE response that relays the frames of the session's listener socket `socket` (not accepted yet). */
-export function eventStream(socket: WebSocket): Response {
+/**
+ * The SSE response that relays the frames of the session's listener socket `socket` (not accepted yet), each as
+ * `format` writes it (null: the frame is not sent); by default as the session's events.
+ */
+export function eventStream(socket: WebSocket, format: (frame: SocketFrame) => string | null = sseFrame): Response {
   const encoder = new TextEncoder();
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   const stop = () => {
@@ -57,9 +68,9 @@ export function eventStream(socket: WebSocket): Response {
         }
       };
       socket.addEventListener("message", (event) => {
-        const parsed = typeof event.data === "string" ? parseJson(event.data) : null;
-        const frame = SocketFrame.safeParse(parsed?.ok ? parsed.value : null);
-        if (frame.success) write(sseFrame(frame.data));
+        const frame = socketFrame(event.data);
+        const text = frame === null ? null : format(frame);
+        if (text !== null) write(text);
       });
       socket.addEventListener("close", () => {
         stop();

@@ -1,7 +1,8 @@
 /**
  * @module tools/device/source
  * The device's own tools as a {@link ToolSource}, listed under sanitised names (`self_audio_speaker_set_volume`)
- * and called through the {@link DevicePeer}. While the relay is closed or the list is not complete, the listing
+ * with what the device declared of each (title, annotations, output schema, icons, `_meta`, as external tools
+ * keep theirs), and called through the {@link DevicePeer}. While the relay is closed or the list is not complete, the listing
  * says so (`unavailable` / `incomplete`) instead of offering an empty list; a tool of the last complete list can
  * still be asked for by name and answers `device_unavailable`.
  */
@@ -9,6 +10,7 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { DeviceCallResult, type DeviceTool } from "../../contract/device-frames";
 import type { ExecutionResult } from "../../contract/execution";
 import type { SourceListing, ToolDescriptor } from "../../contract/tools";
+import { withoutUndefined } from "../../util/object";
 import { executionError } from "../result";
 import type { CallOptions, ToolSource } from "../types";
 import { deviceCallResult, deviceErrorResult } from "./result";
@@ -76,5 +78,12 @@ function toDescriptor(tool: DeviceTool): ToolDescriptor {
     input_schema: { ...schema, type: "object", properties: schema.properties ?? {}, required: schema.required ?? [] },
     source: "device",
     original_name: tool.name,
+    ...withoutUndefined({
+      title: tool.title,
+      annotations: tool.annotations,
+      output_schema: tool.outputSchema,
+      icons: tool.icons,
+      meta: tool._meta,
+    }),
   };
 }
