@@ -16,10 +16,13 @@
 import type { DeviceView } from "../src/contract/session";
 import type { DeviceMessage, FrameReceipt } from "../src/contract/device-frames";
 import { FrameDropLog } from "../src/tools/device/drop-log";
-import { FrameDrop, type FrameParse, parseRelayMessage } from "../src/tools/device/frames";
+import { MAX_DEVICE_FRAME_BYTES } from "../src/contract/limits";
+import { FrameDrop, type FrameParse, oversizedReason, parseFrame, parseRelayMessage } from "../src/tools/device/frames";
+import { utf8SizeOver } from "../src/util/text";
 import { DevicePeer, type InitializeInput } from "../src/tools/device/peer";
 import { RelayCloseCode, RelaySockets, relayAutoResponse } from "./device-relay";
 import type { SqlDeviceStore } from "./device-storage";
+import { failure, type SessionOutcome } from "./session-api";
 import type { SessionEvents } from "./session-events";
 import type { SessionLog } from "./session-log";
 import type { BindingRow } from "./session-storage";
@@ -97,6 +100,25 @@ export class SessionDevice {
       this.#sink.toolsMayHaveChanged();
     }
     return { handled: outcome.handled, result: outcome.result };
+  }
+
+  /**
+   * A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): as if from the relay.
+   * One over the frame limit (as compact JSON) is refused `payload_too_large`, and fails the request it answers;
+   * `accepted` runs before a frame that is taken.
+   */
+  async frameOverHttp(binding: BindingRow, frame: unknown, accepted: () => Promise<void>): Promise<SessionOutcome<FrameReceipt>> {
+    const parsed = parseFrame(frame);
+    const over = utf8SizeOver(JSON.stringify(frame), MAX_DEVICE_FRAME_BYTES);
+    if (over !== null) {
+      const reason = oversizedReason(over);
+      const replyTo = parsed.ok && parsed.message.kind !== "notification" ? parsed.message.id : undefined;
+      this.refuse(binding, { ok: false, drop: FrameDrop.oversized, reason, replyTo });
+      return failure("payload_too_large", `device ${reason}`);
+    }
+    if (!parsed.ok) return failure("invalid_request", `invalid device frame: ${parsed.reason}`);
+    await accepted();
+    return { ok: true, value: this.receive(binding, parsed.message) };
   }
 
   /** Drops a frame that could not be taken (logged); the request its reply answered, when known, fails with why. */

@@ -70,6 +70,11 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
   return { router, external };
 }
 
+/** The agent whose endpoint tools `binding` offers, and the way to its endpoint object; null without one. */
+export function agentOf(env: Env, binding: BindingRow | null): { agentId: string; link: EndpointLink } | null {
+  return binding?.agent_id ? { agentId: binding.agent_id, link: endpointLink(env, binding.tenant, binding.agent_id) } : null;
+}
+
 /** The tools a session offers: each configured server's tool filter, and the session's own from its binding. */
 export function toolPolicy(config: ServiceConfig, binding: BindingRow): ToolPolicy {
   const servers = new Map(

@@ -2,8 +2,9 @@
  * @module durable-objects/session
  * One device session's Durable Object: its lifecycle (bind, describe, execute, unbind, expiry) and the entry
  * points the runtime calls, which it hands to its collaborators: the device side (session-device), the tool
- * sources (session-sources), the views (session-views), the alarm's reasons (session-alarm), running a call or a
- * batch (session-execution), the jobs (session-jobs) and the event log with its listeners (session-events).
+ * sources (session-sources), the views (session-views), the alarm's reasons (session-alarm), its tool calls (session-runner:
+ * an execute, a batch, a job), the jobs (session-jobs), the event log with its listeners (session-events), the log
+ * (session-log) and the metrics (session-metrics).
  *
  * ## Lifecycle
  * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
@@ -24,7 +25,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
-import { FINISHED_JOB_STATUSES, type JobProgress, type JobView } from "../src/contract/jobs";
+import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
 import type { ServerStatus } from "../src/contract/servers";
 import type { SessionView } from "../src/contract/session";
 import type { ToolList } from "../src/contract/tools";
@@ -32,9 +33,6 @@ import { loadConfig } from "../src/config/load";
 import type { ServiceConfig } from "../src/config/schema";
 import type { Env } from "../src/env";
 import { ApiError } from "../src/errors";
-import { MAX_DEVICE_FRAME_BYTES } from "../src/contract/limits";
-import { FrameDrop, oversizedReason, parseFrame } from "../src/tools/device/frames";
-import { utf8SizeOver } from "../src/util/text";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { answerClose } from "./device-relay";
 import { expiresAt, nextAlarmAt } from "./session-alarm";
@@ -44,8 +42,6 @@ import {
   type BindOutcome,
   type ExecuteCommand,
   type ExecuteOutcome,
-  type RequestTag,
-  failure,
   forwardProgress,
   LISTEN_PATH,
   type McpExecution,
@@ -55,13 +51,13 @@ import {
   type SessionOutcome,
 } from "./session-api";
 import { SessionDevice } from "./session-device";
-import { type CallObserver, prepareCommand, runBatch } from "./session-execution";
 import { SessionJobs } from "./session-jobs";
 import { SessionEvents } from "./session-events";
 import { SessionLog } from "./session-log";
 import { SessionMetrics } from "./session-metrics";
+import { type CallHooks, SessionRunner } from "./session-runner";
 import { SessionSeat } from "./session-seat";
-import { buildSessionSources, endpointLink, sessionContext, type SessionSources, toolPolicy } from "./session-sources";
+import { agentOf, buildSessionSources, type SessionSources, toolPolicy } from "./session-sources";
 import { type BindingRow, bindingRow, SessionStorage } from "./session-storage";
 import { sessionView } from "./session-views";
 
@@ -82,6 +78,7 @@ export class SessionObject extends DurableObject<Env> {
   readonly #events: SessionEvents;
   readonly #log: SessionLog;
   readonly #metrics: SessionMetrics;
+  readonly #runner: SessionRunner;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -100,6 +97,14 @@ export class SessionObject extends DurableObject<Env> {
       (work) => ctx.waitUntil(work),
     );
     this.#metrics = new SessionMetrics(ctx, env);
+    this.#runner = new SessionRunner({
+      router: (binding) => this.#sourcesFor(binding).router,
+      recordUse: (binding) => this.#recordUse(binding),
+      armAlarm: (binding) => this.#armAlarm(binding),
+      jobs: this.#jobs,
+      log: this.#log,
+      metrics: this.#metrics,
+    });
   }
 
   async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
@@ -165,68 +170,33 @@ export class SessionObject extends DurableObject<Env> {
    */
   async executeForMcp(command: ExecuteCommand, onProgress?: ProgressCallback): Promise<SessionOutcome<McpExecution>> {
     let mcp: CallToolResult | undefined;
-    const outcome = await this.#execute(command, (result) => (mcp = result), onProgress && forwardProgress(onProgress));
+    const outcome = await this.#execute(command, {
+      onMcpResult: (result) => (mcp = result),
+      onProgress: onProgress && forwardProgress(onProgress),
+    });
     if (!outcome.ok) return outcome;
     return { ok: true, value: mcp === undefined ? { execution: outcome.value } : { execution: outcome.value, mcp } };
   }
 
-  async #execute(
-    command: ExecuteCommand,
-    onMcpResult?: (result: CallToolResult) => void,
-    onProgress?: (progress: JobProgress) => void,
-  ): Promise<ExecuteOutcome> {
+  async #execute(command: ExecuteCommand, hooks?: CallHooks): Promise<ExecuteOutcome> {
     // Taken now: an unbind while the tool is being looked up must still cancel this call.
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
-    if (!binding) return notBound();
-    const call = await prepareCommand(
-      this.#sourcesFor(binding).router,
-      binding,
-      command,
-      lifetime,
-      this.#observer(binding, command),
-    );
-    if (!call.ok) return call;
-    await this.#recordUse(binding);
-    const result = await call.value.run({
-      session: sessionContext(binding),
-      signal: lifetime,
-      timeoutMs: command.timeout_ms,
-      onMcpResult,
-      onProgress,
-    });
-    return { ok: true, value: result, source: call.value.tool.source };
+    return binding ? this.#runner.execute(binding, command, lifetime, hooks) : notBound();
   }
 
   /** Several calls in one request, a bounded number at once; each call's failure is its own result. */
   async executeBatch(command: BatchCommand): Promise<SessionOutcome<BatchResults>> {
     const lifetime = this.#lifetime.signal;
     const binding = await this.#use();
-    if (!binding) return notBound();
-    const options = { session: sessionContext(binding), signal: lifetime };
-    const { router } = this.#sourcesFor(binding);
-    const results = await runBatch(router, command.calls, command.max_concurrency, options, this.#observer(binding, command));
-    return { ok: true, value: { results } };
+    return binding ? this.#runner.batch(binding, command, lifetime) : notBound();
   }
 
   /** Starts `command` as a job and answers it at once (see session-jobs). */
   async startJob(command: ExecuteCommand): Promise<SessionOutcome<JobView>> {
     const lifetime = this.#lifetime.signal;
     const binding = this.#load();
-    if (!binding) return notBound();
-    const call = await prepareCommand(
-      this.#sourcesFor(binding).router,
-      binding,
-      command,
-      lifetime,
-      this.#observer(binding, command),
-    );
-    if (!call.ok) return call;
-    await this.#recordUse(binding);
-    const options = { session: sessionContext(binding), signal: lifetime, timeoutMs: command.timeout_ms };
-    const job = this.#jobs.start(binding.session_id, call.value, options);
-    if (job.ok) await this.#armAlarm(binding);
-    return job;
+    return binding ? this.#runner.startJob(binding, command, lifetime) : notBound();
   }
 
   /** The job `jobId` of this session as it stands. */
@@ -248,24 +218,10 @@ export class SessionObject extends DurableObject<Env> {
     return { ok: true, value: this.#sourcesFor(binding).external.status() };
   }
 
-  /**
-   * A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): as if from the relay.
-   * One over the frame limit (as compact JSON) is refused `payload_too_large`, and fails the request it answers.
-   */
+  /** A device frame delivered over HTTP (`POST .../messages`, the gRPC HandleXiaoZhiMessage): see session-device. */
   async handleDeviceFrame(frame: unknown): Promise<SessionOutcome<FrameReceipt>> {
     const binding = this.#load();
-    if (!binding) return notBound();
-    const parsed = parseFrame(frame);
-    const over = utf8SizeOver(JSON.stringify(frame), MAX_DEVICE_FRAME_BYTES);
-    if (over !== null) {
-      const reason = oversizedReason(over);
-      const replyTo = parsed.ok && parsed.message.kind !== "notification" ? parsed.message.id : undefined;
-      this.#device.refuse(binding, { ok: false, drop: FrameDrop.oversized, reason, replyTo });
-      return failure("payload_too_large", `device ${reason}`);
-    }
-    if (!parsed.ok) return failure("invalid_request", `invalid device frame: ${parsed.reason}`);
-    await this.#recordUse(binding);
-    return { ok: true, value: this.#device.receive(binding, parsed.message) };
+    return binding ? this.#device.frameOverHttp(binding, frame, () => this.#recordUse(binding)) : notBound();
   }
 
   /**
@@ -367,17 +323,13 @@ export class SessionObject extends DurableObject<Env> {
     const finished = FINISHED_JOB_STATUSES.includes(job.status);
     const { job_id, tool_name, status, progress, result } = job;
     this.#events.job({ job_id, tool_name, status, ...progress, ...(finished && result && { result }) });
-    if (!finished) return;
-    const binding = this.#load();
-    if (binding) this.ctx.waitUntil(this.#armAlarm(binding));
+    if (finished) this.#rearmLater();
   }
 
-  /** What hears of each call a request runs: the session's log (failures, with the request's id) and metrics. */
-  #observer(binding: BindingRow, { request_id }: RequestTag): CallObserver {
-    return (call) => {
-      this.#log.execution(binding, request_id, call);
-      this.#metrics.executed(binding, call);
-    };
+  /** Moves the alarm in the background: a new reason came up (an upstream connection opened, a job finished). */
+  #rearmLater(): void {
+    const binding = this.#load();
+    if (binding) this.ctx.waitUntil(this.#armAlarm(binding));
   }
 
   #relayEnded(ws: WebSocket, reason: string): void {
@@ -428,17 +380,11 @@ export class SessionObject extends DurableObject<Env> {
       upstreamSessions: this.#storage.upstreamSessions,
       peer: this.#device.peer(binding),
       waitUntil: (promise) => this.ctx.waitUntil(promise),
-      onConnectionOpened: () => {
-        const bound = this.#load();
-        if (bound) this.ctx.waitUntil(this.#armAlarm(bound));
-      },
+      onConnectionOpened: () => this.#rearmLater(),
       onCatalogChanged: () => this.#relist(),
       onToolsListed: (sources) => this.#events.toolsListed(sources),
       onServerEvent: (event) => this.#log.server(binding, event),
-      agent: () => {
-        const bound = this.#load();
-        return bound?.agent_id ? { agentId: bound.agent_id, link: endpointLink(this.env, bound.tenant, bound.agent_id) } : null;
-      },
+      agent: () => agentOf(this.env, this.#load()),
     });
     return this.#sources;
   }
