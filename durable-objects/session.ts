@@ -3,7 +3,8 @@
  * One device session's Durable Object: its lifecycle (bind, describe, execute, unbind, expiry) and the entry
  * points the runtime calls, which it hands to its collaborators: the device side (session-device), the tool
  * sources (session-sources), the views (session-views), the alarm's reasons (session-alarm), running a call or a
- * batch (session-execution), the jobs (session-jobs) and the event log with its listeners (session-events).
+ * batch (session-execution), the jobs (session-jobs), the event log with its listeners (session-events) and the
+ * registration with its agent's endpoint, which tells it when the agent's tools change (session-agent).
  *
  * ## Lifecycle
  * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
@@ -52,6 +53,7 @@ import {
   notBound,
   type SessionOutcome,
 } from "./session-api";
+import { SessionAgent } from "./session-agent";
 import { SessionDevice } from "./session-device";
 import { type CallObserver, prepareCommand, runBatch } from "./session-execution";
 import { SessionJobs } from "./session-jobs";
@@ -80,6 +82,7 @@ export class SessionObject extends DurableObject<Env> {
   readonly #events: SessionEvents;
   readonly #log: SessionLog;
   readonly #metrics: SessionMetrics;
+  readonly #agent: SessionAgent;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -98,6 +101,7 @@ export class SessionObject extends DurableObject<Env> {
       (work) => ctx.waitUntil(work),
     );
     this.#metrics = new SessionMetrics(ctx, env);
+    this.#agent = new SessionAgent(ctx, env);
   }
 
   async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
@@ -120,6 +124,7 @@ export class SessionObject extends DurableObject<Env> {
       if (seat.added) await this.#seat.release(row.tenant, row.session_id);
       throw error;
     }
+    await this.#agent.bound(existing, row);
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
     this.#relist();
     this.#metrics.sessionEvent(row, "bind", existing === null);
@@ -144,6 +149,18 @@ export class SessionObject extends DurableObject<Env> {
     await this.#forget("unbound");
     if (binding) this.#metrics.sessionEvent(binding, "unbind");
     return binding !== null;
+  }
+
+  /**
+   * The agent's endpoint object telling that its tools changed (to `version`): the session lists again, so its
+   * `tools_changed` events go out. False when not bound with `agentId`, which ends the registration.
+   */
+  async endpointToolsChanged(agentId: string, version: number | null): Promise<boolean> {
+    const binding = this.#load();
+    if (!binding || binding.agent_id !== agentId) return false;
+    this.#sourcesFor(binding).endpoint.pushed(version);
+    this.#relist();
+    return true;
   }
 
   async listTools(): Promise<SessionOutcome<ToolList>> {
@@ -399,7 +416,10 @@ export class SessionObject extends DurableObject<Env> {
     if (upstreamSessions.length > 0) this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions));
     await this.ctx.storage.deleteAlarm();
     await this.#storage.deleteAll();
-    if (binding) await this.#seat.release(binding.tenant, binding.session_id);
+    if (binding) {
+      this.#agent.forgotten(binding);
+      await this.#seat.release(binding.tenant, binding.session_id);
+    }
   }
 
   #config(): ServiceConfig {
