@@ -14,8 +14,11 @@
  *   version, the ping in flight and the last answer to one, the offered tools and the page being collected
  *   (JSON), and why its tools are not offered.
  *
+ * The sessions registered with the agent are in their own table, `endpoint_session` (agent-endpoint-sessions.ts).
+ *
  * ## Lifecycle
- * The tables are created by the first issue of a token; revoking deletes everything (`deleteAll()`).
+ * The tables are created by the first issue of a token; revoking drops them (`dropEndpoint()`), or deletes
+ * everything (`deleteAll()`) when no session is registered.
  */
 import { z } from "zod";
 import { ConnectionPhase } from "../src/contract/endpoint";
@@ -158,10 +161,16 @@ export class EndpointStorage {
     if (this.#exists()) this.#sql.run("DELETE FROM endpoint_socket WHERE socket_id = ?", socketId);
   }
 
-  /** Forgets the endpoint and every socket row. */
+  /** Forgets the endpoint and every socket row: all of the object's storage. */
   async deleteAll(): Promise<void> {
     this.#ready = false;
     await this.storage.deleteAll();
+  }
+
+  /** Forgets the endpoint and every socket row, leaving the object's other tables (its registered sessions). */
+  dropEndpoint(): void {
+    this.#ready = false;
+    for (const table of ["endpoint_socket", "endpoint_state", "endpoint_meta"]) this.#sql.run(`DROP TABLE IF EXISTS ${table}`);
   }
 
   #exists(): boolean {

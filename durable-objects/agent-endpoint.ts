@@ -13,12 +13,14 @@
  *   enforces its deadline and sends a JSON-RPC `ping` once a ping interval (60 s, `ENDPOINT_PING_SECONDS`),
  *   closing a socket whose ping goes unanswered (4002): the pipe itself only notices a dead child when it next
  *   writes to it.
- * - `revoke()` closes every socket (4003) and deletes everything.
+ * - `revoke()` closes every socket (4003) and deletes the endpoint (the sessions registered stay registered).
+ * - the sessions bound with the agent register and unregister themselves (agent-endpoint-sessions.ts); each
+ *   change of the offered tools tells them all at once, so they list again and report it as `tools_changed`.
  * Hibernation and eviction lose only the waiting of calls in flight (which keep the object awake anyway): the
  * sockets are the runtime's, their state is in SQLite (agent-endpoint-storage.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import { type EndpointView, MAX_ENDPOINT_FRAME_BYTES, MAX_ENDPOINT_SOCKETS, MAX_ENDPOINT_TOOLS } from "../src/contract/endpoint";
+import { type EndpointView, MAX_ENDPOINT_FRAME_BYTES, MAX_ENDPOINT_SOCKETS } from "../src/contract/endpoint";
 import type { Env } from "../src/env";
 import { ApiError } from "../src/errors";
 import {
@@ -43,7 +45,9 @@ import {
 } from "./agent-endpoint-handshake";
 import { closeQuietly, EndpointSockets } from "./agent-endpoint-sockets";
 import { dueNow, keepaliveOf, nextDueAt } from "./agent-endpoint-keepalive";
+import { EndpointSessions, type SessionRegistration } from "./agent-endpoint-sessions";
 import { EndpointStorage, type SocketRow } from "./agent-endpoint-storage";
+import { endpointCatalog, endpointView } from "./agent-endpoint-views";
 
 /** What issuing a token answers (the token is shown once: only its hash is kept). */
 export interface IssuedToken {
@@ -56,11 +60,24 @@ export class AgentEndpointObject extends DurableObject<Env> {
   readonly #store: EndpointStorage;
   readonly #sockets: EndpointSockets;
   readonly #calls = new EndpointCalls();
+  readonly #sessions: EndpointSessions;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new EndpointStorage(ctx.storage);
     this.#sockets = new EndpointSockets(ctx);
+    this.#sessions = new EndpointSessions(ctx, env);
+  }
+
+  /** A session bound with this agent: told of every change of the tools from now on (again: a no-op). */
+  register(session: SessionRegistration): void {
+    this.#sessions.register(session);
+  }
+
+  /** A session no longer bound with this agent; with no endpoint and no session left, nothing is kept. */
+  async unregister(objectId: string): Promise<void> {
+    this.#sessions.unregister(objectId);
+    if (!this.#store.state() && this.#sessions.count() === 0) await this.#deleteAll();
   }
 
   /** Creates the endpoint, or rotates its token (closing the sockets that used the old one). */
@@ -76,22 +93,7 @@ export class AgentEndpointObject extends DurableObject<Env> {
   /** The endpoint and its connections; null when there is none. */
   describe(): EndpointView | null {
     const state = this.#store.state();
-    if (!state) return null;
-    return {
-      agent_id: state.agent_id,
-      created_at: new Date(state.created_at),
-      connections: this.#store.sockets().map((row) => ({
-        label: row.label,
-        phase: row.phase,
-        server_name: row.server_name,
-        server_version: row.server_version,
-        tool_count: row.tools.length,
-        connected_at: new Date(row.connected_at),
-        last_ping_answer_at: row.last_pong_at === null ? null : new Date(row.last_pong_at),
-        error: row.error,
-      })),
-      limits: { sockets: MAX_ENDPOINT_SOCKETS, tools: MAX_ENDPOINT_TOOLS, frame_bytes: MAX_ENDPOINT_FRAME_BYTES },
-    };
+    return state ? endpointView(state, this.#store.sockets()) : null;
   }
 
   /** Revokes the token and closes every socket; answers how many there were, null when there was no endpoint. */
@@ -99,16 +101,15 @@ export class AgentEndpointObject extends DurableObject<Env> {
     if (!this.#store.state()) return null;
     const closed = this.#closeAll("the endpoint was revoked");
     await this.ctx.storage.deleteAlarm();
-    await this.#store.deleteAll();
+    if (this.#sessions.count() > 0) this.#store.dropEndpoint();
+    else await this.#deleteAll();
     return closed;
   }
 
   /** The connections' tools, for the sessions bound with this agent; null when there is no endpoint. */
   catalog(): EndpointCatalog | null {
     const state = this.#store.state();
-    if (!state) return null;
-    const connections = this.#store.sockets().map(({ label, phase, tools, error }) => ({ label, phase, tools, error }));
-    return { version: state.tools_version, connections };
+    return state ? endpointCatalog(state, this.#store.sockets()) : null;
   }
 
   /** Calls `tool` (its original name) on the connection labelled `label`, waiting at most `timeoutMs`. */
@@ -266,10 +267,15 @@ export class AgentEndpointObject extends DurableObject<Env> {
 
   /**
    * The one place a change of the offered tools is recorded (a server listed, re-listed or went away): the
-   * catalog's version moves, and each session bound with the agent notices it on its next listing.
+   * catalog's version moves, and each session bound with the agent is told at once.
    */
   #toolsChanged(): void {
-    this.#store.bumpToolsVersion();
+    this.#sessions.notifyAll(this.#store.bumpToolsVersion());
+  }
+
+  async #deleteAll(): Promise<void> {
+    await this.#store.deleteAll();
+    this.#sessions.dropped();
   }
 
   async #armAlarm(): Promise<void> {

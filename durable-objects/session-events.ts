@@ -30,7 +30,7 @@ import {
   type SessionEventData,
   type SessionEventKind,
 } from "../src/contract/events";
-import type { SourceReport } from "../src/contract/tools";
+import type { SourceReport, ToolSourceKind } from "../src/contract/tools";
 import type { ServiceConfig } from "../src/config/schema";
 import { answerClose, RelayCloseCode } from "./device-relay";
 import type { SqlEventLog, ToolCounts } from "./event-storage";
@@ -99,7 +99,10 @@ export class SessionEvents {
     }
   }
 
-  /** A listing of the session's tools: `tools_changed` for each source whose count is not the last one seen. */
+  /**
+   * A listing of the session's tools: `tools_changed` for each source whose count is not the last one seen,
+   * and for each source that had tools and is no longer listed at all (now `unavailable` with none).
+   */
   toolsListed(sources: readonly SourceReport[]): void {
     const before = this.log.toolCounts();
     const after: ToolCounts = { ...before };
@@ -110,7 +113,15 @@ export class SessionEvents {
       const { source, kind, status, tool_count: count } = report;
       this.emit("tools_changed", { source, kind, status, count, previous });
     }
-    if (Object.keys(after).some((source) => after[source] !== before[source])) this.log.saveToolCounts(after);
+    const listed = new Set(sources.map((report) => report.source));
+    for (const [source, previous] of Object.entries(before)) {
+      if (listed.has(source)) continue;
+      delete after[source];
+      if (previous !== 0)
+        this.emit("tools_changed", { source, kind: goneKind(source), status: "unavailable", count: 0, previous });
+    }
+    const changed = new Set([...Object.keys(before), ...Object.keys(after)]);
+    if ([...changed].some((source) => after[source] !== before[source])) this.log.saveToolCounts(after);
   }
 
   /** When to warn that the session expires (see session-alarm); null once warned of its current expiry. */
@@ -131,6 +142,14 @@ export class SessionEvents {
   #broadcast(frame: EventFrame): void {
     for (const ws of this.ctx.getWebSockets(LISTENER_TAG)) send(ws, frame);
   }
+}
+
+/**
+ * The kind of a source no longer listed: the local and device sources always are, so it is a connection of the
+ * agent's endpoint (`endpoint:<label>`, closed) or an external server (no longer configured).
+ */
+function goneKind(source: string): ToolSourceKind {
+  return source.startsWith("endpoint:") ? "endpoint" : "external";
 }
 
 function send(ws: WebSocket, frame: EventFrame): void {

@@ -9,7 +9,6 @@ import type { ServiceConfig } from "../src/config/schema";
 import type { SourceReport } from "../src/contract/tools";
 import { DeviceToolSource } from "../src/tools/device/source";
 import { EndpointToolSource } from "../src/tools/endpoint/source";
-import { endpointObjectName } from "../src/tools/endpoint/token";
 import type { EndpointLink } from "../src/tools/endpoint/types";
 import type { Env } from "../src/env";
 import type { DevicePeer } from "../src/tools/device/peer";
@@ -20,6 +19,7 @@ import { LocalToolSource } from "../src/tools/local/source";
 import { ToolPolicy } from "../src/tools/policy";
 import { ToolRouter } from "../src/tools/router";
 import type { SessionContext } from "../src/tools/types";
+import { endpointStub } from "./session-agent";
 import type { BindingRow } from "./session-storage";
 
 export interface SessionSources {
@@ -27,6 +27,8 @@ export interface SessionSources {
   router: ToolRouter;
   /** The external servers' source (also in the router): the session closes its idle connections and resets it. */
   external: ExternalToolSource;
+  /** The agent's endpoint source (also in the router): told of the version its agent's object pushed. */
+  endpoint: EndpointToolSource;
 }
 
 export interface SessionSourcesOptions {
@@ -67,7 +69,7 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
   const endpoint = new EndpointToolSource({ agent: options.agent, onToolsChanged: options.onCatalogChanged });
   const sources = [new LocalToolSource(config), external, new DeviceToolSource(options.peer), endpoint];
   const router = new ToolRouter(sources, options.policy, options.onToolsListed);
-  return { router, external };
+  return { router, external, endpoint };
 }
 
 /** The agent whose endpoint tools `binding` offers, and the way to its endpoint object; null without one. */
@@ -90,7 +92,7 @@ export function sessionContext(binding: BindingRow): SessionContext {
 
 /** The way to `agentId`'s endpoint object (one per tenant and agent, see tools/endpoint/token). */
 export function endpointLink(env: Env, tenant: string, agentId: string): EndpointLink {
-  const stub = env.AGENT_ENDPOINTS.getByName(endpointObjectName(tenant, agentId));
+  const stub = endpointStub(env, tenant, agentId);
   return {
     catalog: () => stub.catalog(),
     call: (label, tool, args, timeoutMs) => stub.call(label, tool, args, timeoutMs),

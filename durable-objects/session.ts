@@ -4,7 +4,8 @@
  * points the runtime calls, which it hands to its collaborators: the device side (session-device), the tool
  * sources (session-sources), the views (session-views), the alarm's reasons (session-alarm), its tool calls (session-runner:
  * an execute, a batch, a job), the jobs (session-jobs), the event log with its listeners (session-events), the log
- * (session-log) and the metrics (session-metrics).
+ * (session-log), the metrics (session-metrics) and the registration with its agent's endpoint, which tells it when
+ * the agent's tools change (session-agent).
  *
  * ## Lifecycle
  * - unbound: no storage at all. Every call but `bind` answers `session_not_found`.
@@ -50,6 +51,7 @@ import {
   type ProgressCallback,
   type SessionOutcome,
 } from "./session-api";
+import { SessionAgent } from "./session-agent";
 import { SessionDevice } from "./session-device";
 import { SessionJobs } from "./session-jobs";
 import { SessionEvents } from "./session-events";
@@ -79,6 +81,7 @@ export class SessionObject extends DurableObject<Env> {
   readonly #log: SessionLog;
   readonly #metrics: SessionMetrics;
   readonly #runner: SessionRunner;
+  readonly #agent: SessionAgent;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -105,6 +108,7 @@ export class SessionObject extends DurableObject<Env> {
       log: this.#log,
       metrics: this.#metrics,
     });
+    this.#agent = new SessionAgent(ctx, env);
   }
 
   async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
@@ -127,6 +131,7 @@ export class SessionObject extends DurableObject<Env> {
       if (seat.added) await this.#seat.release(row.tenant, row.session_id);
       throw error;
     }
+    await this.#agent.bound(existing, row);
     // Binding answers at once; listing the tools (which may reach upstream servers) warms up meanwhile.
     this.#relist();
     this.#metrics.sessionEvent(row, "bind", existing === null);
@@ -151,6 +156,18 @@ export class SessionObject extends DurableObject<Env> {
     await this.#forget("unbound");
     if (binding) this.#metrics.sessionEvent(binding, "unbind");
     return binding !== null;
+  }
+
+  /**
+   * The agent's endpoint object telling that its tools changed (to `version`): the session lists again, so its
+   * `tools_changed` events go out. False when not bound with `agentId`, which ends the registration.
+   */
+  async endpointToolsChanged(agentId: string, version: number | null): Promise<boolean> {
+    const binding = this.#load();
+    if (!binding || binding.agent_id !== agentId) return false;
+    this.#sourcesFor(binding).endpoint.pushed(version);
+    this.#relist();
+    return true;
   }
 
   async listTools(): Promise<SessionOutcome<ToolList>> {
@@ -361,7 +378,10 @@ export class SessionObject extends DurableObject<Env> {
     if (upstreamSessions.length > 0) this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions));
     await this.ctx.storage.deleteAlarm();
     await this.#storage.deleteAll();
-    if (binding) await this.#seat.release(binding.tenant, binding.session_id);
+    if (binding) {
+      this.#agent.forgotten(binding);
+      await this.#seat.release(binding.tenant, binding.session_id);
+    }
   }
 
   #config(): ServiceConfig {

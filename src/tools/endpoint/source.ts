@@ -4,9 +4,10 @@
  * {@link ToolSource}: one listing per connection (`endpoint:<label>`), names from naming.ts, calls with the
  * tool's original name on the connection that offered it. A session bound without an agent lists nothing here.
  *
- * Each listing reads the endpoint object's catalog; when its version differs from the one seen before,
- * {@link EndpointSourceOptions.onToolsChanged} is called: the one place a session learns that its agent's
- * tools changed (a server connected, went away, or re-listed).
+ * The endpoint object tells each registered session at once when its tools change (a server connected, went
+ * away, or re-listed; see {@link EndpointToolSource.pushed}). Each listing also reads the catalog's version: when
+ * it differs from the one seen before, {@link EndpointSourceOptions.onToolsChanged} is called, so a change the
+ * session was not told of (it could not register) is still noticed on its next listing.
  */
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { ExecutionResult } from "../../contract/execution";
@@ -93,6 +94,14 @@ export class EndpointToolSource implements ToolSource {
       case "unavailable":
         return executionError("upstream_unavailable", outcome.reason);
     }
+  }
+
+  /**
+   * The agent's object told the session that its tools changed to `version` (null: the endpoint is gone): the
+   * listing the session runs next is the one that reports it, so it does not call `onToolsChanged` again.
+   */
+  pushed(version: number | null): void {
+    if (version !== null) this.#seenVersion = version;
   }
 
   #noticeVersion(version: number): void {
