@@ -10,7 +10,7 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { DeviceCallResult, type DeviceTool } from "../../contract/device-frames";
 import type { ExecutionResult } from "../../contract/execution";
 import type { SourceListing, ToolDescriptor } from "../../contract/tools";
-import { withoutUndefined } from "../../util/object";
+import { declaredFields } from "../declared";
 import { executionError } from "../result";
 import type { CallOptions, ToolSource } from "../types";
 import { deviceCallResult, deviceErrorResult } from "./result";
@@ -78,12 +78,6 @@ function toDescriptor(tool: DeviceTool): ToolDescriptor {
     input_schema: { ...schema, type: "object", properties: schema.properties ?? {}, required: schema.required ?? [] },
     source: "device",
     original_name: tool.name,
-    ...withoutUndefined({
-      title: tool.title,
-      annotations: tool.annotations,
-      output_schema: tool.outputSchema,
-      icons: tool.icons,
-      meta: tool._meta,
-    }),
+    ...declaredFields(tool),
   };
 }

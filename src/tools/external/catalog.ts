@@ -7,6 +7,7 @@ import type { Client, RequestOptions, Tool } from "@modelcontextprotocol/client"
 import type { UpstreamTool } from "../../cache/tool-cache";
 import type { ToolDescriptor } from "../../contract/tools";
 import { withoutUndefined } from "../../util/object";
+import { declaredFields } from "../declared";
 
 /** A server answering with more pages than this is cut off (and reported incomplete). */
 export const MAX_LIST_PAGES = 50;
@@ -56,12 +57,6 @@ export function toolDescriptor(name: string, server: string, tool: UpstreamTool)
     source: "external",
     original_name: tool.name,
     server,
-    ...withoutUndefined({
-      title: tool.title,
-      annotations: tool.annotations,
-      output_schema: tool.outputSchema,
-      icons: tool.icons,
-      meta: tool._meta,
-    }),
+    ...declaredFields(tool),
   };
 }
