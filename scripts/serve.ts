@@ -7,7 +7,8 @@
  * write the same sessions. No reload on edits, no inspector, no request log lines.
  *
  * Flags (the ones `npm start` takes that matter here): `--port` (default 8787), `--ip` (default 127.0.0.1),
- * `--persist-to DIR`, `--var NAME:value` (repeatable; `API_KEYS` defaults to `npm start`'s dev key, as there).
+ * `--persist-to DIR`, `--var NAME:value` (repeatable; `API_KEYS` defaults to `npm start`'s dev key, as there),
+ * `--inspector-port` (none by default: a DevTools inspector of the Worker, for CPU profiles).
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     ip: { type: "string", default: "127.0.0.1" },
     "persist-to": { type: "string", default: join(ROOT, ".wrangler", "state") },
     var: { type: "string", multiple: true, default: [] },
+    "inspector-port": { type: "string" },
   },
 });
 
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     convertV4MiniflareOptions({
       host: values.ip,
       port: Number(values.port),
+      inspectorPort: values["inspector-port"] === undefined ? undefined : Number(values["inspector-port"]),
       resourcePersistencePath: join(values["persist-to"], "v3"),
       workers: [
         {

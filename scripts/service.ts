@@ -37,6 +37,8 @@ export interface ServiceOptions {
   port?: number;
   /** wrangler's `--log-level` (`dev` only); default "warn" (no line per request). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
+  /** `serve` only: open a DevTools inspector of the Worker on this port (bench/profile.ts records a CPU profile). */
+  inspectorPort?: number;
   /** How long to wait for `/health` to answer 200; default 90 s. */
   readyTimeoutMs?: number;
 }
@@ -59,6 +61,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "xiaozhi-mcp-state-")));
   if (!temporary && !options.keepState) await rm(stateDir, { recursive: true, force: true });
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  if (options.inspectorPort !== undefined) vars.push("--inspector-port", String(options.inspectorPort));
   const child =
     options.runner === "serve"
       ? spawnGroup(
