@@ -14,7 +14,7 @@
  * Object from hibernating. Streamable HTTP sessions are resumed by the next call without `initialize`; while
  * closed, the server's list_changed notifications are not heard, and the tool-list TTL picks changes up.
  */
-import { CallToolResultSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, CallToolResultSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import { executionError, fromCallToolResult } from "../result";
@@ -99,14 +99,13 @@ export class ExternalToolSource implements ToolSource {
     );
     const outcome = await slot.connection.request(
       async (client, requestOptions) =>
-        // Parsed again only to narrow the SDK's declared type (it also allows the pre-2024 `toolResult` shape).
-        CallToolResultSchema.parse(
-          await client.callTool({ name: tool.original_name, arguments: args }, CallToolResultSchema, {
-            ...requestOptions,
-            // With a callback the SDK sends a progressToken and hands it each `notifications/progress` for it.
-            onprogress: options.onProgress && ((p) => options.onProgress?.(progressOf(p))),
-          }),
-        ),
+        // The SDK parsed the answer with CallToolResultSchema (given here); its declared type also allows the
+        // pre-2024 `toolResult` shape, which that schema never yields. Narrowed, not parsed a second time.
+        (await client.callTool({ name: tool.original_name, arguments: args }, CallToolResultSchema, {
+          ...requestOptions,
+          // With a callback the SDK sends a progressToken and hands it each `notifications/progress` for it.
+          onprogress: options.onProgress && ((p) => options.onProgress?.(progressOf(p))),
+        })) as CallToolResult,
       { signal: options.signal, timeoutMs },
     );
     if (outcome.ok) {
