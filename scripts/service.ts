@@ -1,7 +1,8 @@
 /**
  * The one way our scripts start the service: `npm start` (the same script, so the same config and dev key) on a
- * free port, with its own state directory, its output kept quiet unless it fails. Used by the bench, the buf curl
- * smoke test, `scripts/with-service.ts` (and through it the clients' suites) and the demo.
+ * free port, with its own state directory, its output kept quiet unless it fails; or, with `runner: "serve"`,
+ * `npm run serve` (scripts/serve.ts: the same Worker in workerd without the dev proxy). Used by the bench, the buf
+ * curl smoke test, `scripts/with-service.ts` (and through it the clients' suites) and the demo.
  * Runs with Node's type stripping (Node 22, which npm scripts put first on PATH).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -20,7 +21,12 @@ export const DEV_KEY = "dev-local-key";
 /** The `GET /metrics` scrape credential `npm start` sets (`--var METRICS_TOKEN:…`). */
 export const DEV_METRICS_TOKEN = "dev-metrics-token";
 
+/** `dev`: `npm start` (`wrangler dev`); `serve`: `npm run serve` (workerd through Miniflare, no dev proxy). */
+export type Runner = "dev" | "serve";
+
 export interface ServiceOptions {
+  /** Which command serves the Worker; default `dev`. */
+  runner?: Runner;
   /** The repository to run `npm start` in; default {@link ROOT}. */
   root?: string;
   /** Where local Durable Objects and KV persist; default a new temporary directory, removed on stop. A given one
@@ -32,8 +38,10 @@ export interface ServiceOptions {
   vars?: Record<string, string>;
   /** Default: a free one. */
   port?: number;
-  /** wrangler's `--log-level`; default "warn" (no line per request). */
+  /** wrangler's `--log-level` (`dev` only); default "warn" (no line per request). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
+  /** `serve` only: open a DevTools inspector of the Worker on this port (bench/profile.ts records a CPU profile). */
+  inspectorPort?: number;
   /** How long to wait for `/health` to answer 200; default 90 s. */
   readyTimeoutMs?: number;
 }
@@ -44,7 +52,7 @@ export interface RunningService {
   port: number;
   apiKey: string;
   stateDir: string;
-  /** Stops wrangler and workerd (the whole process group); removes a temporary state directory. */
+  /** Stops wrangler (or serve.ts) and workerd (the whole process group); removes a temporary state directory. */
   stop(): Promise<void>;
 }
 
@@ -56,9 +64,25 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "xiaozhi-mcp-state-")));
   if (!temporary && !options.keepState) await rm(stateDir, { recursive: true, force: true });
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-  const args = ["start", "--", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir];
-  args.push("--log-level", options.logLevel ?? "warn", ...vars);
-  const child = spawnGroup("npm", args, { cwd: root });
+  if (options.inspectorPort !== undefined) vars.push("--inspector-port", String(options.inspectorPort));
+  const child =
+    options.runner === "serve"
+      ? spawnGroup(
+          process.execPath,
+          [join(root, "scripts", "serve.ts"), "--port", String(port), "--persist-to", stateDir, ...vars],
+          {
+            cwd: root,
+          },
+        )
+      : spawnGroup(
+          "npm",
+          ["start", "--", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir].concat(
+            "--log-level",
+            options.logLevel ?? "warn",
+            ...vars,
+          ),
+          { cwd: root },
+        );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopGroup(child);

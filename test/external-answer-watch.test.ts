@@ -40,6 +40,37 @@ describe("answer streams", () => {
     expect(await watched(progress, { signal: aborted.signal })).toEqual([]);
   });
 
+  it("a stream that fails reports the request it carried, and its reader still sees the failure", async () => {
+    const lost: Array<{ ids: readonly RequestId[]; reason: string }> = [];
+    const failing = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(progress));
+        controller.error(new Error("connection reset"));
+      },
+    });
+    const fetchDouble = async () => new Response(failing, { headers: { "Content-Type": "text/event-stream" } });
+    const fetch = watchAnswers((ids, reason) => lost.push({ ids, reason }), fetchDouble);
+    const response = await fetch("http://upstream.test/mcp", { method: "POST", body: request });
+    await expect(response.text()).rejects.toThrow("connection reset");
+    expect(lost).toEqual([{ ids: [7], reason: "the connection dropped before the answer: connection reset" }]);
+  });
+
+  it("an answer split across chunks is still seen", async () => {
+    const lost: Array<{ ids: readonly RequestId[]; reason: string }> = [];
+    const bytes = new TextEncoder().encode(progress + answer);
+    const split = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 7) controller.enqueue(bytes.slice(at, at + 7));
+        controller.close();
+      },
+    });
+    const fetchDouble = async () => new Response(split, { headers: { "Content-Type": "text/event-stream" } });
+    const fetch = watchAnswers((ids, reason) => lost.push({ ids, reason }), fetchDouble);
+    const response = await fetch("http://upstream.test/mcp", { method: "POST", body: request });
+    expect(await response.text()).toBe(progress + answer);
+    expect(lost).toEqual([]);
+  });
+
   it("a JSON answer is not watched", async () => {
     expect(await watched("{}", { contentType: "application/json" })).toEqual([]);
   });

@@ -4,9 +4,12 @@
  *
  * A server may answer a POST with an SSE stream that carries the answer. When that stream breaks (the server
  * was killed, the TCP connection reset) or ends before the answer, the SDK's transport only reports an error:
- * the request itself waits out its whole timeout. {@link watchAnswers} wraps the transport's fetch: it reads a
- * copy of each such stream, and when the stream ends without the answer to a request it carried, it reports
- * that request's id. The connection then answers the request itself with a JSON-RPC error of the connection-closed code
+ * the request itself waits out its whole timeout. {@link watchAnswers} wraps the transport's fetch: each such
+ * stream reaches the SDK through a pass-through that looks at its bytes on the way (no copy of the stream, no second
+ * reader), and when the stream ends without the answer to a request it carried, it reports that request's id.
+ * Once every request the stream carried is answered, the bytes are no longer decoded at all: the profile of an
+ * external call (BENCHMARKS.md) showed the earlier watch, a teed copy parsed to its end, as a quarter of the
+ * Worker's CPU per call. The connection then answers the request itself with a JSON-RPC error of the connection-closed code
  * ({@link answerLost}), so the call ends at once as `upstream_unavailable`.
  *
  * The service does not resume a dropped answer stream (the spec's `Last-Event-ID` replay): a server that
@@ -21,7 +24,7 @@ import {
   type RequestId,
   type StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
-import { EventSourceParserStream } from "eventsource-parser/stream";
+import { createParser } from "eventsource-parser";
 import { parseJson } from "../../util/json";
 import { CONNECTION_CLOSED_CODE, upstreamMessage } from "./errors";
 
@@ -35,12 +38,12 @@ export type OnAnswersLost = (ids: readonly RequestId[], reason: string) => void;
 export function watchAnswers(onLost: OnAnswersLost, baseFetch: FetchLike = fetch): FetchLike {
   return async (url, init) => {
     const response = await baseFetch(url, init);
-    const ids = requestIds(init?.body);
     const type = response.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (ids.size === 0 || !response.ok || !response.body || type !== "text/event-stream") return response;
-    const [kept, watched] = response.body.tee();
-    void watch(watched, ids, init?.signal ?? undefined, onLost);
-    return new Response(kept, { status: response.status, statusText: response.statusText, headers: response.headers });
+    if (!response.ok || !response.body || type !== "text/event-stream") return response;
+    const ids = requestIds(init?.body);
+    if (ids.size === 0) return response;
+    const watched = watch(response.body, ids, init?.signal ?? undefined, onLost);
+    return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }
 
@@ -52,27 +55,48 @@ export function answerLost(transport: StreamableHTTPClientTransport, ids: readon
   }
 }
 
-/** Reads `stream` to its end, crossing off each id answered; reports the ids left unless `signal` ended it. */
-async function watch(
+/**
+ * `stream`, passed through as it is read, crossing off each id answered on the way; once it ends or fails, reports
+ * the ids left unless `signal` ended it. A failure still reaches the reader.
+ */
+function watch(
   stream: ReadableStream,
   ids: Set<RequestId>,
   signal: AbortSignal | undefined,
   onLost: OnAnswersLost,
-): Promise<void> {
-  let reason = "the server ended the answer stream without answering";
-  try {
-    const events = stream.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
-    for (;;) {
-      const { value, done } = await events.read();
-      if (done) break;
-      if (value.event !== undefined && value.event !== "message") continue;
-      const id = answeredId(value.data);
+): ReadableStream<Uint8Array> {
+  const reader = (stream as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const parser = createParser({
+    onEvent: (event) => {
+      if (event.event !== undefined && event.event !== "message") return;
+      const id = answeredId(event.data);
       if (id !== undefined) ids.delete(id);
-    }
-  } catch (error) {
-    reason = `the connection dropped before the answer: ${upstreamMessage(error)}`;
-  }
-  if (ids.size > 0 && !signal?.aborted) onLost([...ids], reason);
+    },
+  });
+  const report = (reason: string) => {
+    if (ids.size > 0 && !signal?.aborted) onLost([...ids], reason);
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        report(`the connection dropped before the answer: ${upstreamMessage(error)}`);
+        throw error;
+      }
+      if (chunk.done) {
+        report("the server ended the answer stream without answering");
+        controller.close();
+        return;
+      }
+      // Only while a request waits for its answer: after that the bytes just pass.
+      if (ids.size > 0) parser.feed(decoder.decode(chunk.value, { stream: true }));
+      controller.enqueue(chunk.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 /** The ids of the JSON-RPC requests in a POST body (the SDK sends one message, or a batch, as a string). */
@@ -85,6 +109,8 @@ function requestIds(body: RequestInit["body"]): Set<RequestId> {
 
 /** The id of the answer (a result or an error) an SSE event carries; undefined for anything else. */
 function answeredId(data: string): RequestId | undefined {
+  // A notification or a server's request (progress, sampling) carries `method`, an answer never: not parsed.
+  if (!data.includes('"result"') && !data.includes('"error"')) return undefined;
   const parsed = parseJson(data);
   if (!parsed.ok) return undefined;
   const message = parsed.value;
