@@ -136,7 +136,14 @@ export class SessionJobs {
   #finish(sessionId: string, jobId: string, status: JobStatus, result: ExecutionResult): void {
     const row = this.store.get(jobId);
     if (!row || isFinished(row.status)) return;
-    this.store.finished(jobId, status, result, Date.now());
+    try {
+      this.store.finished(jobId, status, result, Date.now());
+    } catch (error) {
+      // A result SQLite cannot keep (a value is at most 2 MB): the job ends failed and says why, never stuck running.
+      console.warn("a job's result could not be kept", { session: sessionId, job: jobId, error: String(error) });
+      const tooLarge = `${row.tool_name}: its result is too large to keep as a job's result; call the tool synchronously`;
+      this.store.finished(jobId, "failed", executionError("tool_error", tooLarge), Date.now());
+    }
     this.#changed(sessionId, jobId);
   }
 

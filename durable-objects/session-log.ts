@@ -36,18 +36,21 @@ export class SessionLog {
 
   /**
    * An execution answered: a failed one is logged with its code and message. Refused arguments are logged by
-   * field and rule only: the message quotes the values refused.
+   * field and rule only: the message quotes the values refused. A tool's own error (`tool_error`: what the upstream,
+   * the device or the endpoint's server answered) is logged by its code only, since such answers often quote the
+   * arguments they refused.
    */
   execution(key: SessionKey, requestId: string | undefined, call: FinishedCall): void {
     const { error } = call.result;
     if (call.result.success || !error) return;
     const refused = error.code === "invalid_arguments";
+    const quotesInput = refused || error.code === "tool_error";
     this.#logger(key).warn("execution_failed", {
       request_id: requestId,
       tool: call.name,
       source: call.tool?.source,
       code: error.code,
-      message: refused ? undefined : error.message,
+      message: quotesInput ? undefined : error.message,
       fields: refused ? fieldsAndRules(error.details) : undefined,
     });
   }

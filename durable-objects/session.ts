@@ -27,6 +27,8 @@ import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
 import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
+import { MAX_JOB_EVENT_RESULT_BYTES } from "../src/contract/events";
+import { utf8SizeOver } from "../src/util/text";
 import type { ServerStatus } from "../src/contract/servers";
 import type { SessionView } from "../src/contract/session";
 import type { ToolList } from "../src/contract/tools";
@@ -339,7 +341,9 @@ export class SessionObject extends DurableObject<Env> {
   #onJobChange(job: JobView): void {
     const finished = FINISHED_JOB_STATUSES.includes(job.status);
     const { job_id, tool_name, status, progress, result } = job;
-    this.#events.job({ job_id, tool_name, status, ...progress, ...(finished && result && { result }) });
+    // A large result stays out of the event log (the gateway reads it with GET on the job).
+    const small = finished && result && utf8SizeOver(JSON.stringify(result), MAX_JOB_EVENT_RESULT_BYTES) === null;
+    this.#events.job({ job_id, tool_name, status, ...progress, ...(small && { result }) });
     if (finished) this.#rearmLater();
   }
 

@@ -124,6 +124,18 @@ describe("failures the gateway does not see in the HTTP status", () => {
     );
   });
 
+  it("a tool's own error by its code only: the upstream's answer quotes the arguments it refused", async () => {
+    await restBind("log-tool-error");
+    const res = await restRequest("/api/v1/mcp/tools/mcp_everything_get-resource-reference/execute", {
+      body: { session_id: "log-tool-error", arguments: { resourceId: 0 } },
+      headers: { "X-Request-Id": "gw-tool-error" },
+    });
+    expect(JSON.stringify(res.body)).toContain("Invalid resourceId: 0");
+    const [failed] = requestLines("gw-tool-error").filter((line) => line.event === "execution_failed");
+    expect(failed).toMatchObject({ code: "tool_error", source: "external", tool: "mcp_everything_get-resource-reference" });
+    expect(JSON.stringify(failed)).not.toContain("resourceId");
+  });
+
   it("a device that did not answer in time, and the relay opening, being replaced and closing", async () => {
     await restBind("log-device");
     const first = await openRelay("log-device", new DeviceSimulator());

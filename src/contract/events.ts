@@ -47,7 +47,13 @@ export const DeviceReadyData = z
   })
   .openapi("DeviceReadyEvent");
 
-/** A job (an asynchronous execute) started, progressed or finished; a finished one carries its result. */
+/** The largest result (as JSON) a finished job's event carries; a larger one is read with GET on the job. */
+export const MAX_JOB_EVENT_RESULT_BYTES = 64 * 1024;
+
+/**
+ * A job (an asynchronous execute) started, progressed or finished; a finished one carries its result, unless that
+ * is over {@link MAX_JOB_EVENT_RESULT_BYTES}.
+ */
 export const JobEventData = z
   .object({
     job_id: z.string(),

@@ -72,15 +72,17 @@ export function eventStream(socket: WebSocket, format: (frame: SocketFrame) => s
         const text = frame === null ? null : format(frame);
         if (text !== null) write(text);
       });
-      socket.addEventListener("close", () => {
+      // The session's side closed or failed: the stream ends, and the gateway reconnects with Last-Event-ID.
+      const end = () => {
         stop();
         try {
           controller.close();
         } catch {
-          // Already cancelled by the client.
+          // Already cancelled by the client, or closed by the other of the two events.
         }
-      });
-      socket.addEventListener("error", () => stop());
+      };
+      socket.addEventListener("close", end);
+      socket.addEventListener("error", end);
       socket.accept();
       write(`retry: ${RECONNECT_DELAY_MS}\n\n`);
       keepAlive = setInterval(() => write(": keep-alive\n\n"), KEEP_ALIVE_MS);
