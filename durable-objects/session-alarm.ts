@@ -10,6 +10,7 @@
  *   the object been evicted meanwhile, the alarm finds it lost and ends it `failed`).
  */
 import type { ServiceConfig } from "../src/config/schema";
+import { MCP_SESSION_PREFIX } from "../src/contract/session";
 import type { BindingRow } from "./session-storage";
 
 /** How long before an idle session expires its listeners are warned (`session_expiring`). */
@@ -25,14 +26,20 @@ export interface AlarmReasons {
   jobsAt: number | null;
 }
 
+/** How long the session may go unused: the MCP endpoint's own sessions have a TTL of their own. */
+export function idleTtlSeconds(binding: BindingRow, config: ServiceConfig): number {
+  const own = binding.session_id.startsWith(MCP_SESSION_PREFIX);
+  return own ? config.mcp.session_idle_ttl_seconds : config.session.idle_ttl_seconds;
+}
+
 /** When the session expires if it goes unused from now on. */
 export function expiresAt(binding: BindingRow, config: ServiceConfig): number {
-  return binding.last_used_at + config.session.idle_ttl_seconds * 1000;
+  return binding.last_used_at + idleTtlSeconds(binding, config) * 1000;
 }
 
 /** When the session warns that it expires if it goes unused from now on. */
 export function expiryWarningAt(binding: BindingRow, config: ServiceConfig): number {
-  const ttlMs = config.session.idle_ttl_seconds * 1000;
+  const ttlMs = idleTtlSeconds(binding, config) * 1000;
   return expiresAt(binding, config) - Math.min(EXPIRY_WARNING_MS, ttlMs / 4);
 }
 

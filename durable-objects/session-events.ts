@@ -34,7 +34,7 @@ import type { SourceReport, ToolSourceKind } from "../src/contract/tools";
 import type { ServiceConfig } from "../src/config/schema";
 import { answerClose, RelayCloseCode } from "./device-relay";
 import type { SqlEventLog, ToolCounts } from "./event-storage";
-import { expiresAt, expiryWarningAt } from "./session-alarm";
+import { expiresAt, expiryWarningAt, idleTtlSeconds } from "./session-alarm";
 import type { BindingRow } from "./session-storage";
 
 /** The tag of a listener's socket (the relay's sockets have their own). */
@@ -134,7 +134,7 @@ export class SessionEvents {
     const warnAt = this.expiryWarningAt(binding, config);
     if (warnAt === null || Date.now() < warnAt) return;
     const expiry = expiresAt(binding, config);
-    const idle_ttl_seconds = config.session.idle_ttl_seconds;
+    const idle_ttl_seconds = idleTtlSeconds(binding, config);
     this.emit("session_expiring", { expires_at: new Date(expiry).toISOString(), idle_ttl_seconds });
     this.log.saveExpiringFor(expiry);
   }

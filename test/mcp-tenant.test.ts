@@ -14,7 +14,8 @@ import { sessionObject } from "./session-object";
 
 afterEach(closeClients);
 
-const DAY_MS = 24 * 3600 * 1000;
+/** `mcp.session_idle_ttl_seconds` by default. */
+const MCP_TTL_MS = 15 * 60 * 1000;
 const SESSION_ID = /^_mcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A raw 2025-era POST of `body` to the tenant endpoint, with `headers` (the tenant A key unless replaced). */
@@ -71,11 +72,11 @@ describe("the tenant's MCP endpoint, 2025-era connections", () => {
     expect(again.status).toBe(404);
   });
 
-  it("idle expiry ends it as any session: the client's next request is 404", async () => {
+  it("idle expiry ends it after the MCP endpoint's own TTL (15 minutes), not a gateway session's day", async () => {
     const { client, transport } = await legacyClient(TENANT_ENDPOINT);
     const stub = sessionObject(String(transport.sessionId));
     await runInDurableObject(stub, (_i, state) => {
-      state.storage.sql.exec("UPDATE session_binding SET last_used_at = ?", Date.now() - DAY_MS - 1000);
+      state.storage.sql.exec("UPDATE session_binding SET last_used_at = ?", Date.now() - MCP_TTL_MS - 1000);
     });
     await evictDurableObject(stub);
     expect(await runDurableObjectAlarm(stub)).toBe(true);

@@ -154,6 +154,12 @@ export const McpEndpointConfig = z
       .array(z.url({ protocol: /^https?$/ }).regex(/^https?:\/\/[^/]+$/, "an origin: scheme, host and port only, no path"))
       .max(100)
       .default([]),
+    /**
+     * The idle TTL of the sessions the tenant's MCP endpoint binds (one per 2025-era connection, and the 2026-era
+     * shared one), shorter than `session.idle_ttl_seconds`: a client that never sends DELETE holds a seat only this
+     * long.
+     */
+    session_idle_ttl_seconds: z.number().int().min(60).max(86_400).default(900),
   })
   .strict();
 
@@ -182,7 +188,7 @@ export const ServiceConfig = z
     mcpServers: McpServers.default([]),
     external: ExternalConfig.default(ExternalConfig.parse({})),
     log: LogConfig.default({ level: "info" }),
-    mcp: McpEndpointConfig.default({ allowed_origins: [] }),
+    mcp: McpEndpointConfig.default(McpEndpointConfig.parse({})),
   })
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfig>;

@@ -40,6 +40,12 @@ export const SessionId = z
   .regex(new RegExp(`^(?!(?:${OBJECT_MEMBER_NAMES.join("|")})$)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`), SESSION_ID_RULE)
   .openapi({ description: `The gateway's session id (${SESSION_ID_RULE})` });
 
+/**
+ * The prefix of the sessions the tenant's MCP endpoint binds for its connections: a leading `_` is outside
+ * {@link SessionId}'s rule, so no gateway call can bind, use or unbind one.
+ */
+export const MCP_SESSION_PREFIX = "_mcp-";
+
 const Text = (max: number) => z.string().min(1).max(max);
 
 /** What binding a session takes (binding again updates it). */

@@ -23,6 +23,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import type { Context } from "hono";
+import { MCP_SESSION_PREFIX } from "../../contract/session";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { parseJson } from "../../util/json";
@@ -35,11 +36,10 @@ import { type ServerIdentity, serveSession } from "./serve";
 export const TENANT_MCP_PATH = "/api/v1/mcp/mcp";
 
 /** The prefix of the sessions this endpoint binds: outside the session id rule, so only it reaches them. */
-const SESSION_PREFIX = "_mcp-";
 /** The session serving every 2026-07-28 request of a tenant. */
-const STATELESS_SESSION_ID = `${SESSION_PREFIX}stateless`;
+const STATELESS_SESSION_ID = `${MCP_SESSION_PREFIX}stateless`;
 /** A connection's session id: the prefix and a random UUID. */
-const CONNECTION_ID = new RegExp(`^${SESSION_PREFIX}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
+const CONNECTION_ID = new RegExp(`^${MCP_SESSION_PREFIX}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
 const SESSION_HEADER = "Mcp-Session-Id";
 const GONE_MESSAGE = "MCP session not found: it ended or never existed; initialize a new one";
 
@@ -71,7 +71,7 @@ async function openConnection(
   message: unknown,
   identity: ServerIdentity,
 ): Promise<Response> {
-  const sessionId = `${SESSION_PREFIX}${crypto.randomUUID()}`;
+  const sessionId = `${MCP_SESSION_PREFIX}${crypto.randomUUID()}`;
   noteRequest(c, { session: sessionId });
   await bindSession(c.env, callFor(c), sessionId, { device_id: "mcp", client_id: clientName(message) });
   const res = await serveSession(c, sessionId, request, identity);
