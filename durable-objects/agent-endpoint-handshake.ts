@@ -15,7 +15,8 @@
  * {@link EndpointCloseCode}.
  */
 import packageJson from "../package.json";
-import { ENDPOINT_HANDSHAKE_MS, MAX_ENDPOINT_TOOLS } from "../src/contract/endpoint";
+import { ENDPOINT_HANDSHAKE_MS, MAX_ENDPOINT_TOOL_LIST_BYTES, MAX_ENDPOINT_TOOLS } from "../src/contract/endpoint";
+import { utf8SizeOver } from "../src/util/text";
 import { encodeNotification, encodeRequest, type EndpointMessage } from "../src/tools/endpoint/frames";
 import { firstFreeName, toFunctionName } from "../src/tools/naming";
 import { clip } from "../src/util/text";
@@ -125,11 +126,15 @@ function listed(row: SocketRow, result: Record<string, unknown>, context: Handsh
   const page = Array.isArray(result.tools) ? result.tools.flatMap(toStoredTool) : [];
   row.staged = [...row.staged, ...page];
   const cursor = typeof result.nextCursor === "string" && result.nextCursor !== "" ? result.nextCursor : null;
-  if (cursor !== null && row.staged.length <= MAX_ENDPOINT_TOOLS)
+  const tooLarge = utf8SizeOver(JSON.stringify(row.staged), MAX_ENDPOINT_TOOL_LIST_BYTES) !== null;
+  if (cursor !== null && row.staged.length <= MAX_ENDPOINT_TOOLS && !tooLarge)
     return { send: [listRequest(row, context, cursor)], toolsChanged: false };
   const before = JSON.stringify(row.tools);
   const total = context.otherToolCount() + row.staged.length;
-  if (total > MAX_ENDPOINT_TOOLS || cursor !== null) {
+  if (tooLarge) {
+    row.tools = [];
+    row.error = `its tool list is over ${MAX_ENDPOINT_TOOL_LIST_BYTES / 1024} KiB as JSON, the most one connection may offer: none of this server's tools are offered`;
+  } else if (total > MAX_ENDPOINT_TOOLS || cursor !== null) {
     row.tools = [];
     row.error = `offers ${row.staged.length}${cursor !== null ? "+" : ""} tools, and the endpoint offers at most ${MAX_ENDPOINT_TOOLS} over all its connections: none of this server's tools are offered`;
   } else {

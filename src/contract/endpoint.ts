@@ -12,6 +12,8 @@ export const MAX_ENDPOINT_FRAME_BYTES = 1024 * 1024;
 export const MAX_ENDPOINT_SOCKETS = 8;
 /** How many tools one agent's endpoint offers, over all its sockets. */
 export const MAX_ENDPOINT_TOOLS = 128;
+/** The most one connection's tool list may take as JSON (its listing is kept in the endpoint object's SQLite). */
+export const MAX_ENDPOINT_TOOL_LIST_BYTES = 512 * 1024;
 /** How long a new connection's tool side may take to answer `initialize` and page through `tools/list`. */
 export const ENDPOINT_HANDSHAKE_MS = 30_000;
 

@@ -7,7 +7,12 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_ENDPOINT_FRAME_BYTES, MAX_ENDPOINT_SOCKETS, MAX_ENDPOINT_TOOLS } from "../../src/contract/endpoint";
+import {
+  MAX_ENDPOINT_FRAME_BYTES,
+  MAX_ENDPOINT_SOCKETS,
+  MAX_ENDPOINT_TOOL_LIST_BYTES,
+  MAX_ENDPOINT_TOOLS,
+} from "../../src/contract/endpoint";
 import { endpointObjectName } from "../../src/tools/endpoint/token";
 import { okBody, restBind, restExecute, restGetEndpoint, restIssueEndpoint, restListTools } from "../api";
 import { connectPeer, echoTool, requestEndpointSocket, untilReady, untilSent } from "../endpoint-peer";
@@ -106,6 +111,19 @@ describe("the endpoint's limits", () => {
     const listing = okBody(await restListTools("ep-limit-3"));
     expect(listing.sources.find((s) => s.source === "endpoint:big")).toMatchObject({ status: "unavailable", tool_count: 0 });
     expect(listing.tools.filter((t) => t.source === "endpoint").map((t) => t.name)).toEqual(["echo"]);
+  });
+
+  it("offers none of a server's tools when its list is over the size limit, and says why", async () => {
+    const { token } = okBody(await restIssueEndpoint("limit-4"));
+    await connectPeer(token, { name: "small" });
+    // 40 tools of 16 KiB descriptions: 640 KiB, past the limit on the second page of 20.
+    const wordy = Array.from({ length: 40 }, (_, i) => ({ ...echoTool, name: `w${i}`, description: "x".repeat(16 * 1024) }));
+    await connectPeer(token, { name: "wordy", tools: wordy, pageSize: 20 });
+    const view = await untilReady("limit-4", 2);
+    const refused = view.connections.find((c) => c.label === "wordy");
+    expect(refused?.tool_count).toBe(0);
+    expect(refused?.error).toContain(`over ${MAX_ENDPOINT_TOOL_LIST_BYTES / 1024} KiB`);
+    expect(view.connections.find((c) => c.label === "small")?.tool_count).toBe(1);
   });
 });
 
