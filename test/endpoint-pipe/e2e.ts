@@ -7,7 +7,7 @@
  * next ping, the pipe killed (tools gone) and restarted (tools back), and a bad token refused with 401.
  *
  * The ping interval is shortened to 5 s (`ENDPOINT_PING_SECONDS`) so that "the next ping" and "pings going
- * by" fit in about a minute. Exits 1 naming each failed check.
+ * by" come often; the two servers are held side by side for a minute. Exits 1 naming each failed check.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -18,6 +18,8 @@ import { createInterface } from "node:readline";
 import { DEV_KEY, ROOT, startService } from "../../scripts/service.ts";
 
 const PING_SECONDS = 5;
+/** How long the two servers are held connected side by side (the issue's "a minute", a dozen pings each). */
+const HOLD_SECONDS = 60;
 const AGENT = "pipe-e2e";
 const SESSION = "pipe-e2e-session";
 const EVERYTHING = join(ROOT, "node_modules/@modelcontextprotocol/server-everything/dist/index.js");
@@ -147,11 +149,11 @@ try {
 
   // Both stay connected while pings go by: the same connections, no reconnect by the pipe.
   const before = await connections();
-  await new Promise((resolve) => setTimeout(resolve, 3 * PING_SECONDS * 1000));
+  await new Promise((resolve) => setTimeout(resolve, HOLD_SECONDS * 1000));
   const after = await connections();
   check(
     after.length === 2 && after.every((c) => before.some((b) => b.label === c.label && b.connected_at === c.connected_at)),
-    `two servers stay connected for ${3 * PING_SECONDS} s, neither evicting the other`,
+    `two servers stay connected for ${HOLD_SECONDS} s, neither evicting the other`,
     { before, after },
   );
   check(
