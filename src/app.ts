@@ -19,6 +19,7 @@ import { registerEndpointRoutes, registerEndpointSocket } from "./api/rest/endpo
 import { registerRestRoutes } from "./api/rest/routes";
 import { requestId } from "./api/request-id";
 import { requestLog } from "./api/request-log";
+import { SplitRouter } from "./api/router";
 import { HealthResponse } from "./api/rest/schemas";
 import { connectApp } from "./api/rpc/connect-adapter";
 import { toConnectError } from "./api/rpc/connect-errors";
@@ -89,7 +90,7 @@ const healthRoute = createRoute({
 });
 
 export function createApp(): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router: new SplitRouter() });
   app.use("*", requestId(), requestLog());
 
   app.openapi(healthRoute, (c) => {

@@ -2,7 +2,11 @@
  * @module auth
  * API keys → tenant. Keys come from the `API_KEYS` secret, a JSON object `{"<key>": "<tenant>"}`.
  * Keys are compared as SHA-256 digests in constant time, against every configured key, so neither
- * the position of a match nor a key's length shows in the timing.
+ * the position of a match nor a key's length shows in the timing. A key that matched is remembered for the
+ * isolate's life (with its tenant, until `API_KEYS` changes), so its next requests skip the digest: the
+ * memory holds only configured keys, which the isolate holds anyway, so it is bounded by their number, and a
+ * wrong key is never kept. Its lookup is a hash-table lookup, whose timing says nothing about how close a
+ * wrong key is to a right one.
  */
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
@@ -18,19 +22,26 @@ interface KeyEntry {
   tenant: string;
 }
 
-let parsedKeys: { raw: string; entries: Promise<KeyEntry[]> } | undefined;
+interface ParsedKeys {
+  raw: string;
+  entries: Promise<KeyEntry[]>;
+  /** Presented keys that matched, each with its tenant. */
+  matched: Map<string, string>;
+}
+
+let parsedKeys: ParsedKeys | undefined;
 
 /** Rejects requests without a configured API key; sets `tenant` for the routes. */
 export const apiKeyAuth = (): MiddlewareHandler<AppEnv> =>
   async function apiKeyAuth(c, next) {
-    const entries = await configuredKeys(c.env.API_KEYS);
+    const keys = parseOnce(c.env.API_KEYS);
     const presented = bearerToken(c.req.header("Authorization"));
     if (presented === undefined) {
       throw new ApiError("unauthorized", "missing API key: send `Authorization: Bearer <key>`", undefined, {
         "WWW-Authenticate": "Bearer",
       });
     }
-    const tenant = await matchKey(entries, presented);
+    const tenant = keys.matched.get(presented) ?? (await matchKey(keys, presented));
     if (tenant === undefined) {
       throw new ApiError("unauthorized", "invalid API key", undefined, { "WWW-Authenticate": "Bearer" });
     }
@@ -65,25 +76,30 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-async function matchKey(entries: KeyEntry[], presented: string): Promise<string | undefined> {
-  const digest = await sha256(presented);
+async function matchKey(keys: ParsedKeys, presented: string): Promise<string | undefined> {
+  const [entries, digest] = await Promise.all([keys.entries, sha256(presented)]);
   let tenant: string | undefined;
   for (const entry of entries) {
     // No early exit: every configured key is compared.
     if (crypto.subtle.timingSafeEqual(entry.digest, digest)) tenant = entry.tenant;
   }
+  if (tenant !== undefined) keys.matched.set(presented, tenant);
   return tenant;
 }
 
 function configuredKeys(raw: string | undefined): Promise<KeyEntry[]> {
+  return parseOnce(raw).entries;
+}
+
+function parseOnce(raw: string | undefined): ParsedKeys {
   if (raw === undefined || raw.trim() === "") {
     throw new ApiError(
       "not_configured",
       'no API keys are configured: set the API_KEYS secret to a JSON object {"<key>": "<tenant>"} (wrangler secret put API_KEYS)',
     );
   }
-  if (parsedKeys?.raw !== raw) parsedKeys = { raw, entries: digestKeys(parseKeys(raw)) };
-  return parsedKeys.entries;
+  if (parsedKeys?.raw !== raw) parsedKeys = { raw, entries: digestKeys(parseKeys(raw)), matched: new Map() };
+  return parsedKeys;
 }
 
 function parseKeys(raw: string): Record<string, string> {

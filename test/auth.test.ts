@@ -1,7 +1,8 @@
 /**
  * @module test/auth.test
  * API keys: which requests get through, which tenant they act for, and what happens when keys are not
- * (or badly) configured. The deployed case is run by calling the app with that environment directly.
+ * (or badly) configured, and that a key remembered after it matched follows changes to `API_KEYS`. The deployed
+ * case is run by calling the app with that environment directly.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -35,6 +36,22 @@ describe("API keys", () => {
   it("health and the OpenAPI document need no key", async () => {
     expect((await restRequest("/health", { key: null })).status).toBe(200);
     expect((await restRequest("/openapi.json", { key: null })).status).toBe(200);
+  });
+
+  it("a key that worked is refused once API_KEYS no longer holds it, and accepted again when it does", async () => {
+    const both = JSON.stringify({ "test-key-tenant-a": "tenant-a", "test-key-tenant-b": "tenant-b" });
+    const onlyB = JSON.stringify({ "test-key-tenant-b": "tenant-b" });
+    const status = async (keys: string, key: string) => (await callWith({ API_KEYS: keys }, undefined, key)).status;
+    expect(await status(both, "test-key-tenant-a")).not.toBe(401);
+    expect(await status(both, "test-key-tenant-a")).not.toBe(401);
+    expect(await status(onlyB, "test-key-tenant-a")).toBe(401);
+    expect(await status(onlyB, "test-key-tenant-b")).not.toBe(401);
+    expect(await status(both, "test-key-tenant-a")).not.toBe(401);
+  });
+
+  it("a wrong key stays wrong however often it is sent", async () => {
+    for (let i = 0; i < 3; i++) expect((await restListTools("s", { key: "not-a-configured-key" })).status).toBe(401);
+    expect((await restListTools("s", { key: "test-key-tenant-a" })).status).not.toBe(401);
   });
 
   it("without API_KEYS every API call is a 503 saying how to configure them", async () => {
