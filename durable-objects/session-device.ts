@@ -67,11 +67,9 @@ export class SessionDevice {
     const previous = this.#store.state().relay;
     const replaced = this.#relays.isOpen(previous);
     const relay = Math.max(previous + 1, Date.now());
-    if (replaced) this.#sink.log.relay(binding, "replaced", previous, { by: relay });
+    if (replaced) this.#relayChanged(binding, "replaced", previous, { by: relay });
     this.#relays.accept(server, relay);
-    this.#sink.log.relay(binding, "opened", relay);
-    if (replaced) this.#sink.events.emit("relay", { state: "replaced", relay: previous });
-    this.#sink.events.emit("relay", { state: "opened", relay });
+    this.#relayChanged(binding, "opened", relay);
     await peer.relayOpened(relay, initializeInput(binding));
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -128,14 +126,25 @@ export class SessionDevice {
     return { handled: false, result: refused.reason };
   }
 
+  /** A relay opened, was replaced (`by` the newer one) or closed (for `reason`): logged, and an event. */
+  #relayChanged(
+    binding: BindingRow,
+    state: "opened" | "replaced" | "closed",
+    relay: number,
+    detail: { by?: number; reason?: string } = {},
+  ): void {
+    this.#sink.log.relay(binding, state, relay, detail);
+    const { reason } = detail;
+    this.#sink.events.emit("relay", reason === undefined ? { state, relay } : { state, relay, reason });
+  }
+
   /** The relay `ws` closed or failed: its calls fail, its tools become unavailable, and its drops are summarised. */
   relayEnded(binding: BindingRow, ws: WebSocket, reason: string): void {
     const relay = this.#relays.generationOf(ws);
     if (relay !== null) this.peer(binding).relayClosed(relay, reason);
     if (relay !== null && relay === this.#store.relay() && relay !== this.#reportedClose) {
       this.#reportedClose = relay;
-      this.#sink.log.relay(binding, "closed", relay, { reason });
-      this.#sink.events.emit("relay", { state: "closed", relay, reason });
+      this.#relayChanged(binding, "closed", relay, { reason });
       this.#sink.toolsMayHaveChanged();
     }
     this.#drops?.flush();
