@@ -6,7 +6,8 @@
  * and writes bench/results.json and BENCHMARKS.md.
  *
  * Settings: BENCH_DURATION_S (default 5) and BENCH_WARMUP_S (default 1) per cell; BENCH_RUNNERS (default
- * `serve,dev`) the runners to measure.
+ * `serve,dev`) the runners to measure; BENCH_SCENARIOS (default all) a comma-separated list of the scenarios to
+ * run, for a quick look (the report then holds those only).
  */
 import { join } from "node:path";
 import { connectSimulatedDevice } from "./device.ts";
@@ -18,12 +19,14 @@ import { DEV_KEY, ROOT, type Runner, startService } from "../scripts/service.ts"
 
 const CELL: Cell = { durationS: Number(process.env.BENCH_DURATION_S ?? 5), warmupS: Number(process.env.BENCH_WARMUP_S ?? 1) };
 const RUNNERS = (process.env.BENCH_RUNNERS ?? "serve,dev").split(",").map((r) => r.trim()) as Runner[];
+const ONLY = process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim());
 const CONCURRENCIES = [1, 50] as const;
 const JSON_HEADERS = { Authorization: `Bearer ${DEV_KEY}`, "Content-Type": "application/json" };
 const SESSION = "bench-session";
 
 async function measureAll(scenarios: Scenario[], results: ScenarioResult[]): Promise<void> {
   for (const scenario of scenarios) {
+    if (ONLY && !ONLY.includes(scenario.name)) continue;
     for (const connections of CONCURRENCIES) {
       const label = scenario.runner ? `${scenario.runner} ${scenario.name}` : scenario.name;
       process.stdout.write(`${label} at ${connections}… `);
