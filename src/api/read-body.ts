@@ -11,6 +11,9 @@ export async function readBodyCapped(request: Request, limit: number): Promise<U
   const declared = Number(request.headers.get("Content-Length") ?? NaN);
   if (declared > limit) throw tooLarge();
   if (!request.body) return new Uint8Array();
+  // A declared length is the body's length (the runtime holds the request to it): read at once, natively, which
+  // costs a fraction of reading chunk by chunk. An undeclared (chunked) body is read in chunks, counted on the way.
+  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
   // The runtime types a request body as a stream of `any`; its chunks are bytes.
   const reader = (request.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
