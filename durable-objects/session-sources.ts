@@ -13,6 +13,7 @@ import type { EndpointLink } from "../src/tools/endpoint/types";
 import type { Env } from "../src/env";
 import type { DevicePeer } from "../src/tools/device/peer";
 import type { ServerEvent } from "../src/tools/external/server-slot";
+import { upstreamFetch } from "../src/tools/external/connect";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
 import { ExternalToolSource } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
@@ -38,6 +39,8 @@ export interface SessionSourcesOptions {
   kv: KVNamespace;
   /** Where the external servers' resumable sessions are kept. */
   upstreamSessions: UpstreamSessionStore;
+  /** A direct network binding for upstream requests, when the runner gives one (Env `UPSTREAM_NETWORK`). */
+  network: Fetcher | undefined;
   peer: DevicePeer;
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
@@ -59,6 +62,7 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     settings: config.external,
     kv: options.kv,
     store: options.upstreamSessions,
+    fetch: upstreamFetch(options.network),
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
     onCatalogChanged: options.onCatalogChanged,

@@ -402,6 +402,7 @@ export class SessionObject extends DurableObject<Env> {
       policy: toolPolicy(this.#config(), binding),
       kv: this.env.TOOL_CACHE,
       upstreamSessions: this.#storage.upstreamSessions,
+      network: this.env.UPSTREAM_NETWORK,
       peer: this.#device.peer(binding),
       waitUntil: (promise) => this.ctx.waitUntil(promise),
       onConnectionOpened: () => this.#rearmLater(),

@@ -72,6 +72,9 @@ async function main(): Promise<void> {
           modules: true,
           scriptPath: script,
           bindings: Object.assign({}, workerOptions.bindings, vars),
+          // Upstream MCP requests go straight to the network (Env `UPSTREAM_NETWORK`), as on Cloudflare: Miniflare
+          // sends the Worker's own fetch() through an outbound worker of its own first.
+          serviceBindings: { UPSTREAM_NETWORK: { network: { allow: ["public", "private", "local"] } } },
         },
       ],
     }),

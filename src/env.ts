@@ -28,6 +28,12 @@ export interface Env extends __BaseEnv_Env {
   LOG_LEVEL?: string;
   /** Var: seconds between the JSON-RPC pings an agent endpoint sends each connected server (60 by default). */
   ENDPOINT_PING_SECONDS?: string;
+  /**
+   * Binding, given by `npm run serve` only: the network, reached directly. Requests to upstream MCP servers go
+   * through it when present (see tools/external/connect.ts `upstreamFetch`): Miniflare otherwise routes every
+   * `fetch` through an outbound worker of its own, a hop Cloudflare does not have.
+   */
+  UPSTREAM_NETWORK?: Fetcher;
   /** Any other var or secret: `${NAME}` in the MCP server entries reads them. */
   [name: string]: unknown;
 }

@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import serviceConfig from "../config/service.config.json";
 import { loadConfig } from "../src/config/load";
 import type { ExternalConfig } from "../src/config/schema";
+import { upstreamFetch } from "../src/tools/external/connect";
 import { ExternalToolSource } from "../src/tools/external/source";
 import type { StoredUpstreamSession, UpstreamSessionStore } from "../src/tools/external/upstream-session";
 
@@ -50,6 +51,7 @@ export function newExternalSource(
     settings: { ...loaded.config.external, connect_attempts: 1, ...settings },
     kv: env.TOOL_CACHE,
     store: new MemoryUpstreamSessionStore(),
+    fetch: upstreamFetch(undefined),
     waitUntil: (promise) => background.push(promise),
     onConnectionOpened: () => {},
   });

@@ -18,13 +18,18 @@
  *   headers but never the `endpoint` event (a stuck one);
  * - a redirect: any request to `/redirect?to=<url>` is answered `307` to `<url>` (on any host, token or not),
  *   and every request is counted, so a test can tell whether a redirect was followed to another host;
- * - an unknown path is answered 404 with a message that quotes the full URL asked for.
+ * - an unknown path is answered 404 with a message that quotes the full URL asked for;
+ * - quirks, at `/mcp-quirks` (Streamable HTTP; with `?json` its POSTs are answered with JSON rather than event
+ *   streams): its sessions have two more tools, `ping_client` (sends the client a `ping` request in the middle of the
+ *   call, on the call's own stream, and answers once the client answered it) and `malformed_result` (answered by
+ *   the host itself with a content block of no type MCP knows).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createServer as createEverything } from "@modelcontextprotocol/server-everything/dist/server/index.js";
 import type { UpstreamStats } from "./stats.ts";
@@ -138,6 +143,7 @@ export class UpstreamHost {
     this.#count(body);
 
     if (url.pathname === "/mcp") return this.#streamable(req, res, body);
+    if (url.pathname === "/mcp-quirks") return this.#streamable(req, res, body, { json: url.searchParams.has("json") });
     if (url.pathname === "/sse" && req.method === "GET") return this.#openSse(res);
     if (url.pathname === "/message" && req.method === "POST") {
       const session = this.#sessions.get(url.searchParams.get("sessionId") ?? "");
@@ -151,18 +157,26 @@ export class UpstreamHost {
     res.writeHead(404).end(`no MCP endpoint at http://${req.headers.host}${req.url}`);
   }
 
-  async #streamable(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  /** A Streamable HTTP request; `quirks` for `/mcp-quirks` (see the header). */
+  async #streamable(req: IncomingMessage, res: ServerResponse, body: unknown, quirks?: { json: boolean }): Promise<void> {
     const sessionId = req.headers["mcp-session-id"];
     const session = typeof sessionId === "string" ? this.#sessions.get(sessionId) : undefined;
+    const malformedCall = quirks ? callOf(body, "malformed_result") : undefined;
+    if (session && malformedCall !== undefined) {
+      const answer = JSON.stringify({ jsonrpc: "2.0", id: malformedCall, result: { content: [{ type: "hologram" }] } });
+      if (quirks?.json) return void res.writeHead(200, { "Content-Type": "application/json" }).end(answer);
+      return void res.writeHead(200, { "Content-Type": "text/event-stream" }).end(`event: message\ndata: ${answer}\n\n`);
+    }
     if (session && session.transport instanceof StreamableHTTPServerTransport) {
       if (req.method === "DELETE") this.#stats.terminated++;
       if (req.method === "GET") this.#countOpen(res);
       return session.transport.handleRequest(req, res, body);
     }
     if (sessionId === undefined && req.method === "POST") {
-      const live = this.#newServer();
+      const live = this.#newServer(quirks !== undefined);
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: quirks?.json ?? false,
         onsessioninitialized: (id) => {
           this.#sessions.set(id, { transport, live });
         },
@@ -207,9 +221,10 @@ export class UpstreamHost {
     res.on("close", () => this.#openStreams--);
   }
 
-  #newServer(): LiveSession {
+  #newServer(quirks = false): LiveSession {
     const { server, cleanup } = createEverything();
     for (const name of this.#extraTools) registerExtraTool(server, name);
+    if (quirks) registerQuirks(server);
     return {
       mcp: server,
       close: async () => {
@@ -233,6 +248,24 @@ function registerExtraTool(server: McpServer, name: string): void {
   server.registerTool(name, { description: `Extra tool ${name}, added while running` }, async () => ({
     content: [{ type: "text", text: `${name} ran` }],
   }));
+}
+
+function registerQuirks(server: McpServer): void {
+  server.registerTool("ping_client", { description: "Pings the client in the middle of the call" }, async (extra) => {
+    await extra.sendRequest({ method: "ping" }, EmptyResultSchema);
+    return { content: [{ type: "text" as const, text: "the client answered the ping" }] };
+  });
+  // Listed like any tool; its calls are answered by the host itself (see `#streamable`): the SDK's server would
+  // not send a result that breaks the protocol.
+  server.registerTool("malformed_result", { description: "Answers a content block of no known type" }, () => ({ content: [] }));
+}
+
+/** The id of a `tools/call` of `tool` in a POST body, if the body is one. */
+function callOf(body: unknown, tool: string): string | number | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const { method, id, params } = body as { method?: unknown; id?: unknown; params?: { name?: unknown } };
+  if (method !== "tools/call" || params?.name !== tool) return undefined;
+  return typeof id === "string" || typeof id === "number" ? id : undefined;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -8,7 +8,13 @@
  * deadline. Internal to the external source: {@link UpstreamConnection} decides when to connect and keeps what
  * this opens.
  */
-import { Client, type ConnectOptions, isSpecType, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import {
+  Client,
+  type ConnectOptions,
+  type FetchLike,
+  isSpecType,
+  StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/validators/cf-worker";
 import packageJson from "../../../package.json";
 import type { HttpServerConfig } from "../../config/mcp-servers";
@@ -31,6 +37,8 @@ export interface ConnectSettings {
   /** How long a connect may take, attempts and backoff included, whoever waits for it. */
   connectTimeoutMs: number;
   store: UpstreamSessionStore;
+  /** How requests reach the server ({@link upstreamFetch}). */
+  fetch: FetchLike;
   /** The server said its tool list changed (`notifications/tools/list_changed`). */
   onToolsChanged: () => void;
 }
@@ -44,6 +52,11 @@ export interface OpenedClient {
 
 /** The opened client, or the last attempt's error and the message the connection reports for it. */
 export type ConnectOutcome = { ok: true; opened: OpenedClient } | { ok: false; error: unknown; message: string };
+
+/** The fetch upstream requests go out with: `network` when given (a direct network binding), else the global one. */
+export function upstreamFetch(network: Fetcher | undefined): FetchLike {
+  return network ? (url, init) => network.fetch(url, init) : (url, init) => fetch(url, init);
+}
 
 /** Connects within `connectTimeoutMs`, or less when `stop` aborts (the connection closed). Never throws. */
 export async function connectWithRetries(
@@ -79,16 +92,17 @@ async function connectOnce(server: HttpServerConfig, settings: ConnectSettings, 
   const stored = settings.store.load(server.name);
   if (stored !== null && stored.transport === "streamable-http" && stored.url === server.url) {
     const prior = priorOf(stored);
-    if (prior !== undefined) return open(server, settings, streamableTransport(server, stored), signal, prior);
+    if (prior !== undefined) return open(server, settings, streamableTransport(server, settings.fetch, stored), signal, prior);
     settings.store.clear(server.name);
   }
-  if (server.transport === "sse") return open(server, settings, sseTransport(server), signal, LEGACY);
+  if (server.transport === "sse")
+    return open(server, settings, new SseClientTransport(new URL(server.url), server.headers, settings.fetch), signal, LEGACY);
   try {
-    return await open(server, settings, streamableTransport(server), signal);
+    return await open(server, settings, streamableTransport(server, settings.fetch), signal);
   } catch (error) {
     if (server.transport === "auto" && !signal.aborted && meansTryLegacySse(error)) {
       // The SSE transport is of the 2024-11-05 era: nothing to discover.
-      return open(server, settings, sseTransport(server), signal, LEGACY);
+      return open(server, settings, new SseClientTransport(new URL(server.url), server.headers, settings.fetch), signal, LEGACY);
     }
     throw error;
   }
@@ -174,20 +188,20 @@ function remember(
  * soon as their answer stream drops (see answer-watch.ts). Redirects are the SDK's `same-origin` policy: followed
  * within the server's origin only, so the configured headers never go elsewhere.
  */
-function streamableTransport(server: HttpServerConfig, stored?: StoredUpstreamSession): StreamableHTTPClientTransport {
+function streamableTransport(
+  server: HttpServerConfig,
+  baseFetch: FetchLike,
+  stored?: StoredUpstreamSession,
+): StreamableHTTPClientTransport {
   const resumed = stored !== undefined && stored.session_id !== "";
   const transport: StreamableHTTPClientTransport = new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers: server.headers },
     fetch: watchAnswers((ids, reason) => {
       console.warn("upstream answer stream dropped: its requests end now", { server: server.name, requests: ids, reason });
       answerLost(transport, ids, reason);
-    }),
+    }, baseFetch),
     redirectPolicy: "same-origin",
     ...(resumed ? { sessionId: stored.session_id, protocolVersion: stored.protocol_version } : {}),
   });
   return transport;
-}
-
-function sseTransport(server: HttpServerConfig): SseClientTransport {
-  return new SseClientTransport(new URL(server.url), server.headers);
 }

@@ -34,7 +34,6 @@ import { ConnectionState, type UpstreamTransport } from "../../contract/servers"
 import { abortReason, raceAbort, timeoutSignal } from "../../util/abort";
 import { type ConnectSettings, connectWithRetries, type OpenedClient } from "./connect";
 import { classifyUpstreamError, UpstreamFailure, unsupportedResultMessage, upstreamMessage } from "./errors";
-import type { SseClientTransport } from "./sse-transport";
 
 /** The connection's states, as the contract lists them. */
 const State = ConnectionState.enum;
@@ -63,10 +62,9 @@ export interface RequestLimits {
 
 export class UpstreamConnection {
   #state: ConnectionState = State.idle;
-  #client: Client | undefined;
-  #transport: StreamableHTTPClientTransport | SseClientTransport | undefined;
+  #opened: OpenedClient | undefined;
   #transportInUse: UpstreamTransport | null = null;
-  #connecting: Promise<Client> | undefined;
+  #connecting: Promise<OpenedClient> | undefined;
   /** Aborts the connect in progress: {@link close} does. */
   #stopConnecting: AbortController | undefined;
   #lastError: string | null = null;
@@ -102,7 +100,7 @@ export class UpstreamConnection {
    * included). Never throws: failures are outcomes.
    */
   async request<T>(
-    run: (client: Client, options: RequestOptions) => Promise<T>,
+    run: (opened: OpenedClient, options: RequestOptions) => Promise<T>,
     limits: RequestLimits,
   ): Promise<RequestOutcome<T>> {
     if (this.#state === State.closed) return { ok: false, failure: "unavailable", message: "connection closed" };
@@ -123,7 +121,7 @@ export class UpstreamConnection {
    */
   idleSince(): number | null {
     if (this.#inFlight > 0 || this.#state === State.connecting) return Date.now();
-    return this.#client ? this.#lastActiveAt : null;
+    return this.#opened ? this.#lastActiveAt : null;
   }
 
   /**
@@ -137,7 +135,7 @@ export class UpstreamConnection {
   }
 
   async #request<T>(
-    run: (client: Client, options: RequestOptions) => Promise<T>,
+    run: (opened: OpenedClient, options: RequestOptions) => Promise<T>,
     limits: RequestLimits,
     deadline: AbortSignal,
   ): Promise<RequestOutcome<T>> {
@@ -147,10 +145,11 @@ export class UpstreamConnection {
       let client: Client | undefined;
       let hadSession = false;
       try {
-        client = await this.#connected(signal);
-        hadSession = this.#transport instanceof StreamableHTTPClientTransport && this.#transport.sessionId !== undefined;
+        const opened = await this.#connected(signal);
+        client = opened.client;
+        hadSession = opened.transport instanceof StreamableHTTPClientTransport && opened.transport.sessionId !== undefined;
         const remaining = Math.max(1, limits.timeoutMs - (Date.now() - started));
-        const value = await run(client, { signal, timeout: remaining, maxTotalTimeout: remaining });
+        const value = await run(opened, { signal, timeout: remaining, maxTotalTimeout: remaining });
         this.#lastLatencyMs = Date.now() - started;
         this.#lastError = null;
         return { ok: true, value };
@@ -162,7 +161,7 @@ export class UpstreamConnection {
         // that ran on the same session at the same time is sent again too (its client was dropped under it).
         const stale = failure === UpstreamFailure.stale_session || (client !== undefined && this.#staleClients.has(client));
         if (stale && attempt === 1) {
-          if (client === this.#client && client !== undefined) {
+          if (client === this.#opened?.client && client !== undefined) {
             this.options.store.clear(this.server.name);
             this.#staleClients.add(client);
             this.#drop(State.idle);
@@ -175,7 +174,7 @@ export class UpstreamConnection {
             ? `no answer from ${this.server.name} within ${limits.timeoutMs} ms`
             : failure === UpstreamFailure.unsupported_result
               ? unsupportedResultMessage(this.server.name, error)
-              : client !== undefined && client === this.#client
+              : client !== undefined && client === this.#opened?.client
                 ? upstreamMessage(error)
                 : (this.#lastError ?? upstreamMessage(error));
         if (failure === UpstreamFailure.unavailable || failure === UpstreamFailure.stale_session) {
@@ -184,7 +183,7 @@ export class UpstreamConnection {
           // another era. (A 2025-era session is kept: the next request finds out whether the server still knows it.)
           if (client?.getProtocolEra() === "modern") this.options.store.clear(this.server.name);
           // Unless another request has connected again since.
-          if (client === this.#client) this.#drop(State.failed);
+          if (client === this.#opened?.client) this.#drop(State.failed);
           return { ok: false, failure: UpstreamFailure.unavailable, message };
         }
         if (failure === UpstreamFailure.timeout) this.#lastError = message;
@@ -203,15 +202,15 @@ export class UpstreamConnection {
   }
 
   /** The ready client, connecting (shared by concurrent requests) when there is none; `signal` only stops the waiting. */
-  async #connected(signal: AbortSignal): Promise<Client> {
-    if (this.#client && this.#state === State.ready) return this.#client;
+  async #connected(signal: AbortSignal): Promise<OpenedClient> {
+    if (this.#opened && this.#state === State.ready) return this.#opened;
     this.#connecting ??= this.#connectWithRetries().finally(() => (this.#connecting = undefined));
     const connecting = this.#connecting;
     return raceAbort(signal, () => connecting);
   }
 
   /** Connects within `connectTimeoutMs`, whatever the requests waiting for it do. */
-  async #connectWithRetries(): Promise<Client> {
+  async #connectWithRetries(): Promise<OpenedClient> {
     this.#state = State.connecting;
     const stop = new AbortController();
     this.#stopConnecting = stop;
@@ -225,13 +224,14 @@ export class UpstreamConnection {
     this.#adopt(outcome.opened);
     this.#enter(State.ready);
     this.options.onOpened();
-    return outcome.opened.client;
+    return outcome.opened;
   }
 
   /** Takes an opened client as the connection's, and drops it again when it closes or (SSE) its stream breaks. */
-  #adopt({ client, transport, kind }: OpenedClient): void {
+  #adopt(opened: OpenedClient): void {
+    const { client, kind } = opened;
     client.onclose = () => {
-      if (this.#client !== client) return;
+      if (this.#opened?.client !== client) return;
       this.#lastError = `${this.server.name}: the connection closed`;
       this.#drop(State.failed);
       this.options.onBroken();
@@ -239,23 +239,21 @@ export class UpstreamConnection {
     if (kind === "sse") {
       // An SSE session lives and dies with its stream: once it breaks, the next request starts a new one.
       client.onerror = (error) => {
-        if (this.#client !== client) return;
+        if (this.#opened?.client !== client) return;
         this.#lastError = `${this.server.name}: event stream lost: ${upstreamMessage(error)}`;
         console.warn("upstream event stream lost: the connection failed", { server: this.server.name, reason: this.#lastError });
         this.#drop(State.failed);
         this.options.onBroken();
       };
     }
-    this.#client = client;
-    this.#transport = transport;
+    this.#opened = opened;
     this.#transportInUse = kind;
   }
 
   /** Forgets the client (closing it in the background) and moves to `next`. */
   #drop(next: ConnectionState): void {
-    const client = this.#client;
-    this.#client = undefined;
-    this.#transport = undefined;
+    const client = this.#opened?.client;
+    this.#opened = undefined;
     if (this.#state !== State.closed) this.#enter(next);
     if (client) void client.close().catch(() => undefined);
   }

@@ -14,6 +14,7 @@
  * A list is fetched again when it is stale, when the server sends `notifications/tools/list_changed`, or when
  * a call finds the tool gone. Refreshes of one server are shared; a failed refresh keeps the last list.
  */
+import type { FetchLike } from "@modelcontextprotocol/client";
 import { type CachedToolList, readToolList, toolCacheKey, writeToolList } from "../../cache/tool-cache";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
@@ -33,6 +34,8 @@ export interface SlotContext {
   settings: ExternalConfig;
   kv: KVNamespace;
   store: UpstreamSessionStore;
+  /** How requests reach the server (see connect.ts `upstreamFetch`). */
+  fetch: FetchLike;
   /** Aborted when the session ends: cancels the refreshes still running for it. */
   lifetime: AbortSignal;
   /** Keeps the object alive for background work (a refresh after serving a stale list). */
@@ -97,6 +100,7 @@ export class ServerSlot {
       connectBackoffMs: settings.connect_backoff_ms,
       connectTimeoutMs: settings.connect_timeout_ms,
       store: context.store,
+      fetch: context.fetch,
       onToolsChanged: () => this.refreshInBackground(),
       onOpened: () => context.onConnectionOpened(),
       // Listed as unavailable from now on, and checked again in the background like any server found down.
@@ -155,7 +159,7 @@ export class ServerSlot {
     // Not the half-open probe: that one is kept for a call (see CircuitBreaker.allowsBackgroundCheck).
     if (!this.breaker.allowsBackgroundCheck()) return { ok: false, message: this.circuitOpenMessage() };
     const { settings, kv, lifetime } = this.#context;
-    const outcome = await this.connection.request((client, options) => listAllTools(client, options), {
+    const outcome = await this.connection.request(({ client }, options) => listAllTools(client, options), {
       signal: lifetime,
       timeoutMs: settings.list_timeout_ms,
     });

@@ -14,7 +14,7 @@
  * Object from hibernating. Streamable HTTP sessions are resumed by the next call without `initialize`; while
  * closed, the server's list_changed notifications are not heard, and the tool-list TTL picks changes up.
  */
-import type { Progress } from "@modelcontextprotocol/client";
+import type { FetchLike, Progress } from "@modelcontextprotocol/client";
 import type { HttpServerConfig, McpServerConfig, StdioServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import { executionError, fromCallToolResult } from "../result";
@@ -24,6 +24,7 @@ import type { ServerStatus } from "../../contract/servers";
 import type { SourceListing, ToolDescriptor } from "../../contract/tools";
 import type { CallOptions, ToolSource } from "../types";
 import { type Catalog, toolDescriptor } from "./catalog";
+import { callTool } from "./direct-call";
 import { meansToolGone } from "./errors";
 import { assignToolNames, toolKey } from "./naming";
 import { type ServerEvent, ServerSlot, type SlotContext } from "./server-slot";
@@ -37,6 +38,8 @@ export interface ExternalSourceOptions {
   settings: ExternalConfig;
   kv: KVNamespace;
   store: UpstreamSessionStore;
+  /** How requests reach the servers (see connect.ts `upstreamFetch`). */
+  fetch: FetchLike;
   /** Keeps the object alive for background work (a refresh after serving a stale list). */
   waitUntil: (promise: Promise<unknown>) => void;
   /** A connection opened: from now on {@link ExternalToolSource.closeIdle} must run by {@link ExternalToolSource.nextIdleCloseAt}. */
@@ -98,12 +101,15 @@ export class ExternalToolSource implements ToolSource {
       settings.max_call_timeout_ms,
     );
     const outcome = await slot.connection.request(
-      (client, requestOptions) =>
-        client.callTool(
+      (opened, requestOptions) =>
+        callTool(
+          opened,
+          slot.config,
+          this.#options.fetch,
           { name: tool.original_name, arguments: args },
           {
             ...requestOptions,
-            // With a callback the SDK sends a progressToken and hands it each `notifications/progress` for it.
+            // With a callback a progressToken is sent, and each `notifications/progress` for it handed to it.
             onprogress: options.onProgress && ((p) => options.onProgress?.(progressOf(p))),
           },
         ),
@@ -175,9 +181,9 @@ export class ExternalToolSource implements ToolSource {
   }
 
   #slotContext(): SlotContext {
-    const { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent } = this.#options;
+    const { settings, kv, store, fetch, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent } = this.#options;
     const lifetime = this.#lifetime.signal;
-    return { settings, kv, store, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent, lifetime };
+    return { settings, kv, store, fetch, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent, lifetime };
   }
 
   #idleCloseMs(): number {

@@ -15,7 +15,7 @@
  * server's origin is followed, any other fails the request naming where it pointed, so the configured headers
  * never go to another origin.
  */
-import { type JSONRPCMessage, parseJSONRPCMessage, type Transport } from "@modelcontextprotocol/client";
+import { type FetchLike, type JSONRPCMessage, parseJSONRPCMessage, type Transport } from "@modelcontextprotocol/client";
 // The v2 client package does not export its redirect helpers; v1's are the same policy.
 import { fetchWithinOrigin, unfollowedRedirect } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
@@ -32,9 +32,6 @@ export class SseTransportError extends Error {
   }
 }
 
-/** fetch() that follows a redirect only within the request's origin, and hands any other one back unfollowed. */
-const sameOriginFetch = fetchWithinOrigin(fetch);
-
 export class SseClientTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -44,15 +41,20 @@ export class SseClientTransport implements Transport {
   #endpoint: URL | undefined;
   #protocolVersion: string | undefined;
   #closed = false;
+  /** fetch() that follows a redirect only within the request's origin, and hands any other one back unfollowed. */
+  readonly #fetch: FetchLike;
 
   constructor(
     private readonly url: URL,
     private readonly headers: Readonly<Record<string, string>>,
-  ) {}
+    baseFetch: FetchLike = fetch,
+  ) {
+    this.#fetch = fetchWithinOrigin(baseFetch);
+  }
 
   /** Opens the stream and waits for the `endpoint` event. */
   async start(): Promise<void> {
-    const response = await sameOriginFetch(this.url, {
+    const response = await this.#fetch(this.url, {
       headers: { ...this.headers, Accept: "text/event-stream" },
       signal: this.#abort.signal,
     });
@@ -81,7 +83,7 @@ export class SseClientTransport implements Transport {
     if (!this.#endpoint || this.#closed) throw new SseTransportError(0, "not connected");
     const headers: Record<string, string> = { ...this.headers, "Content-Type": "application/json" };
     if (this.#protocolVersion) headers["mcp-protocol-version"] = this.#protocolVersion;
-    const response = await sameOriginFetch(this.#endpoint, {
+    const response = await this.#fetch(this.#endpoint, {
       method: "POST",
       headers,
       body: JSON.stringify(message),
