@@ -64,6 +64,8 @@ async function main(): Promise<void> {
       port: Number(values.port),
       inspectorPort: values["inspector-port"] === undefined ? undefined : Number(values["inspector-port"]),
       resourcePersistencePath: join(values["persist-to"], "v3"),
+      // The Worker writes its own `request` line per request; Miniflare's would cost a loopback request each.
+      logRequests: false,
       workers: [
         {
           ...workerOptions,
