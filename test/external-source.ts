@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import serviceConfig from "../config/service.config.json";
 import { loadConfig } from "../src/config/load";
 import type { ExternalConfig } from "../src/config/schema";
+import { Logger } from "../src/observability/log";
 import { ExternalToolSource } from "../src/tools/external/source";
 import type { StoredUpstreamSession, UpstreamSessionStore } from "../src/tools/external/upstream-session";
 
@@ -52,6 +53,7 @@ export function newExternalSource(
     store: new MemoryUpstreamSessionStore(),
     waitUntil: (promise) => background.push(promise),
     onConnectionOpened: () => {},
+    logger: new Logger(loaded.config.log.level),
   });
   return {
     source,

@@ -13,6 +13,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/valida
 import packageJson from "../../../package.json";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { UpstreamTransport } from "../../contract/servers";
+import type { Logger } from "../../observability/log";
 import { sleep, timeoutSignal } from "../../util/abort";
 import { parseJson } from "../../util/json";
 import { answerLost, watchAnswers } from "./answer-watch";
@@ -33,6 +34,8 @@ export interface ConnectSettings {
   store: UpstreamSessionStore;
   /** The server said its tool list changed (`notifications/tools/list_changed`). */
   onToolsChanged: () => void;
+  /** The session's logger: a failed connect and a dropped answer stream are written on it. */
+  logger: Logger;
 }
 
 /** A connected client and what it runs on. */
@@ -70,7 +73,7 @@ export async function connectWithRetries(
   const message = deadline.signal.aborted
     ? `cannot connect to ${server.name} within ${settings.connectTimeoutMs} ms`
     : `cannot connect to ${server.name}: ${upstreamMessage(lastError)}`;
-  if (!stop.aborted) console.warn("upstream connect failed", { server: server.name, reason: message });
+  if (!stop.aborted) settings.logger.warn("upstream_connect_failed", { server: server.name, reason: message });
   return { ok: false, error: lastError, message };
 }
 
@@ -79,12 +82,12 @@ async function connectOnce(server: HttpServerConfig, settings: ConnectSettings, 
   const stored = settings.store.load(server.name);
   if (stored !== null && stored.transport === "streamable-http" && stored.url === server.url) {
     const prior = priorOf(stored);
-    if (prior !== undefined) return open(server, settings, streamableTransport(server, stored), signal, prior);
+    if (prior !== undefined) return open(server, settings, streamableTransport(server, settings.logger, stored), signal, prior);
     settings.store.clear(server.name);
   }
   if (server.transport === "sse") return open(server, settings, sseTransport(server), signal, LEGACY);
   try {
-    return await open(server, settings, streamableTransport(server), signal);
+    return await open(server, settings, streamableTransport(server, settings.logger), signal);
   } catch (error) {
     if (server.transport === "auto" && !signal.aborted && meansTryLegacySse(error)) {
       // The SSE transport is of the 2024-11-05 era: nothing to discover.
@@ -174,12 +177,17 @@ function remember(
  * soon as their answer stream drops (see answer-watch.ts). Redirects are the SDK's `same-origin` policy: followed
  * within the server's origin only, so the configured headers never go elsewhere.
  */
-function streamableTransport(server: HttpServerConfig, stored?: StoredUpstreamSession): StreamableHTTPClientTransport {
+function streamableTransport(
+  server: HttpServerConfig,
+  logger: Logger,
+  stored?: StoredUpstreamSession,
+): StreamableHTTPClientTransport {
   const resumed = stored !== undefined && stored.session_id !== "";
   const transport: StreamableHTTPClientTransport = new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers: server.headers },
     fetch: watchAnswers((ids, reason) => {
-      console.warn("upstream answer stream dropped: its requests end now", { server: server.name, requests: ids, reason });
+      // Its requests end now.
+      logger.warn("upstream_answer_stream_dropped", { server: server.name, requests: ids, reason });
       answerLost(transport, ids, reason);
     }),
     redirectPolicy: "same-origin",
