@@ -17,6 +17,7 @@
  */
 import { z } from "zod";
 import type { Env } from "../src/env";
+import { loggerFor } from "../src/observability/env-logger";
 import { Sql } from "./sql";
 
 /** A session bound with the agent: its object's id (hex), and the ids it is known by. */
@@ -40,7 +41,7 @@ export class EndpointSessions {
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
   ) {
-    this.#sql = new Sql(ctx.storage.sql);
+    this.#sql = new Sql(ctx.storage.sql, loggerFor(env));
   }
 
   /** Adds (or refreshes) the session's registration. */
@@ -85,7 +86,8 @@ export class EndpointSessions {
       const bound = await stub.endpointToolsChanged(session.agent_id, version);
       if (!bound) this.unregister(session.object_id);
     } catch (error) {
-      console.warn("telling a session its agent's tools changed failed: told again on the next change", {
+      // Told again on the next change.
+      loggerFor(this.env).warn("agent_push_failed", {
         session: session.session_id,
         agent: session.agent_id,
         error: String(error),

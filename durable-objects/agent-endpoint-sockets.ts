@@ -4,6 +4,7 @@
  * hibernation and eviction of the object. Each is tagged `endpoint` and carries its socket number in its
  * attachment (which survives both), the key of its row in agent-endpoint-storage.
  */
+import type { Logger } from "../src/observability/log";
 
 const ENDPOINT_TAG = "endpoint";
 
@@ -12,7 +13,11 @@ interface SocketAttachment {
 }
 
 export class EndpointSockets {
-  constructor(private readonly ctx: DurableObjectState) {}
+  constructor(
+    private readonly ctx: DurableObjectState,
+    /** A failed send is written on it. */
+    private readonly logger: Logger,
+  ) {}
 
   /** Accepts `server` as socket number `socket`. */
   accept(server: WebSocket, socket: number): void {
@@ -39,7 +44,7 @@ export class EndpointSockets {
       for (const frame of frames) ws.send(frame);
       return true;
     } catch (error) {
-      console.warn("endpoint socket send failed", { socket, error: String(error) });
+      this.logger.warn("endpoint_socket_send_failed", { socket, error: String(error) });
       return false;
     }
   }

@@ -23,6 +23,7 @@
 import { z } from "zod";
 import { ConnectionPhase } from "../src/contract/endpoint";
 import { JsonSchemaObject } from "../src/contract/tools";
+import type { Logger } from "../src/observability/log";
 import { parseJson } from "../src/util/json";
 import { Sql } from "./sql";
 
@@ -91,8 +92,11 @@ export class EndpointStorage {
   readonly #sql: Sql;
   #ready = false;
 
-  constructor(private readonly storage: DurableObjectStorage) {
-    this.#sql = new Sql(storage.sql);
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    logger: Logger,
+  ) {
+    this.#sql = new Sql(storage.sql, logger);
   }
 
   state(): EndpointStateRow | null {

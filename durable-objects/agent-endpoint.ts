@@ -23,6 +23,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type EndpointView, MAX_ENDPOINT_FRAME_BYTES, MAX_ENDPOINT_SOCKETS } from "../src/contract/endpoint";
 import type { Env } from "../src/env";
 import { ApiError } from "../src/errors";
+import { loggerFor } from "../src/observability/env-logger";
 import {
   answerToolSideRequest,
   encodeNotification,
@@ -64,8 +65,9 @@ export class AgentEndpointObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#store = new EndpointStorage(ctx.storage);
-    this.#sockets = new EndpointSockets(ctx);
+    const logger = loggerFor(env);
+    this.#store = new EndpointStorage(ctx.storage, logger);
+    this.#sockets = new EndpointSockets(ctx, logger);
     this.#sessions = new EndpointSessions(ctx, env);
   }
 

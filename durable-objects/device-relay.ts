@@ -7,6 +7,7 @@
  * newest generation is the session's relay: accepting a new one closes the others (the device reconnected),
  * so events from an older socket are recognised and ignored.
  */
+import type { Logger } from "../src/observability/log";
 import type { DeviceLink } from "../src/tools/device/store";
 
 const RELAY_TAG = "device-relay";
@@ -29,7 +30,11 @@ export function relayAutoResponse(): WebSocketRequestResponsePair {
 }
 
 export class RelaySockets implements DeviceLink {
-  constructor(private readonly ctx: DurableObjectState) {}
+  constructor(
+    private readonly ctx: DurableObjectState,
+    /** A failed send is written on it. */
+    private readonly logger: Logger,
+  ) {}
 
   /** Accepts `server` as the relay of generation `relay`, closing every older one. */
   accept(server: WebSocket, relay: number): void {
@@ -55,7 +60,7 @@ export class RelaySockets implements DeviceLink {
       ws.send(frame);
       return true;
     } catch (err) {
-      console.warn("device relay send failed", { relay, error: String(err) });
+      this.logger.warn("device_relay_send_failed", { relay, error: String(err) });
       return false;
     }
   }

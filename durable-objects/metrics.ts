@@ -21,6 +21,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { Env } from "../src/env";
+import { loggerFor } from "../src/observability/env-logger";
 import { addSeries, emptySeries, MAX_TOOL_NAMES, OTHER_TOOL, SeriesCounts } from "../src/observability/metrics-model";
 import { parseJson } from "../src/util/json";
 import { Sql } from "./sql";
@@ -43,7 +44,7 @@ export class MetricsObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = new Sql(ctx.storage.sql);
+    this.#sql = new Sql(ctx.storage.sql, loggerFor(env));
     this.#sql.run(
       "CREATE TABLE IF NOT EXISTS metrics_series (tool_name TEXT NOT NULL, status TEXT NOT NULL, count INTEGER NOT NULL, " +
         "sum_seconds REAL NOT NULL, buckets TEXT NOT NULL, PRIMARY KEY (tool_name, status))",
@@ -64,7 +65,8 @@ export class MetricsObject extends DurableObject<Env> {
   record(batch: SeriesCounts[]): number {
     const parsed = z.array(SeriesCounts).safeParse(batch);
     if (!parsed.success) {
-      console.error("a metrics batch that is not a list of series: not counted", { issues: parsed.error.issues.length });
+      // Not counted.
+      loggerFor(this.env).error("metrics_batch_refused", { issues: parsed.error.issues.length });
       return 0;
     }
     for (const incoming of parsed.data) {

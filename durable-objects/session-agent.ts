@@ -10,6 +10,7 @@
  * which answers that it is no longer bound with that agent.
  */
 import type { Env } from "../src/env";
+import { loggerFor } from "../src/observability/env-logger";
 import { endpointObjectName } from "../src/tools/endpoint/token";
 import type { BindingRow } from "./session-storage";
 
@@ -43,8 +44,8 @@ export class SessionAgent {
         agent_id: agentId,
       });
     } catch (error) {
-      console.warn("registering with the agent's endpoint failed: its changes are seen on the next listing", {
-        session: row.session_id,
+      // Its changes are seen on the next listing.
+      loggerFor(this.env, { tenant: row.tenant, session: row.session_id }).warn("agent_register_failed", {
         agent: agentId,
         error: String(error),
       });
@@ -56,8 +57,8 @@ export class SessionAgent {
     try {
       await endpointStub(this.env, binding.tenant, binding.agent_id).unregister(this.ctx.id.toString());
     } catch (error) {
-      console.warn("unregistering from the agent's endpoint failed: dropped when it next tells the session", {
-        session: binding.session_id,
+      // Dropped when it next tells the session.
+      loggerFor(this.env, { tenant: binding.tenant, session: binding.session_id }).warn("agent_unregister_failed", {
         agent: binding.agent_id,
         error: String(error),
       });

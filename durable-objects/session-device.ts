@@ -31,7 +31,7 @@ import { deviceView } from "./session-views";
 /** Where the device's moments go. */
 export interface DeviceEventSink {
   events: SessionEvents;
-  /** The relay's openings and closings, logged. */
+  /** The relay's openings and closings, logged; and the logger of the device's own lines. */
   log: SessionLog;
   /** The device's tools may have changed: the session lists its tools again (in the background). */
   toolsMayHaveChanged: () => void;
@@ -49,13 +49,13 @@ export class SessionDevice {
   constructor(ctx: DurableObjectState, store: SqlDeviceStore, sink: DeviceEventSink) {
     this.#store = store;
     this.#sink = sink;
-    this.#relays = new RelaySockets(ctx);
+    this.#relays = new RelaySockets(ctx, sink.log.logger(null));
     ctx.setWebSocketAutoResponse(relayAutoResponse());
   }
 
   /** The device's JSON-RPC peer, made on first use and kept for the object's life. */
   peer(binding: BindingRow): DevicePeer {
-    this.#devicePeer ??= new DevicePeer(binding.session_id, this.#store, this.#relays);
+    this.#devicePeer ??= new DevicePeer(binding.session_id, this.#store, this.#relays, this.#sink.log.logger(binding));
     return this.#devicePeer;
   }
 
@@ -169,7 +169,7 @@ export class SessionDevice {
   }
 
   #dropLog(binding: BindingRow): FrameDropLog {
-    this.#drops ??= new FrameDropLog(binding.session_id);
+    this.#drops ??= new FrameDropLog(this.#sink.log.logger(binding));
     return this.#drops;
   }
 

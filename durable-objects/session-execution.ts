@@ -31,6 +31,8 @@ export interface FinishedCall {
   tool: ToolDescriptor | null;
   result: ExecutionResult;
   durationMs: number;
+  /** Why the tool's input schema cannot be used, when this call found it out (it ran unchecked; see validate-args). */
+  unusableSchema?: string;
 }
 
 /** Hears of every finished call (the session's log and metrics). */
@@ -100,7 +102,7 @@ async function prepareCall(
   const { tool, source } = resolved;
   const args = coerceArguments(tool.input_schema, rawArgs);
   // Every source but one that checks its own (local tools) gets only arguments its tool's schema accepts.
-  const issues = source.checksArguments ? [] : argumentIssues(tool, args);
+  const { issues, unusable } = source.checksArguments ? { issues: [], unusable: undefined } : argumentIssues(tool, args);
   const call =
     issues.length > 0
       ? () => Promise.resolve(invalidArguments(tool.name, issues))
@@ -110,7 +112,7 @@ async function prepareCall(
     run: async (options) => {
       const started = Date.now();
       const result = await call(options);
-      observe({ name, tool, result, durationMs: Date.now() - started });
+      observe({ name, tool, result, durationMs: Date.now() - started, unusableSchema: unusable });
       return result;
     },
   };

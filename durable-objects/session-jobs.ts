@@ -16,6 +16,7 @@
 import type { ExecutionResult } from "../src/contract/execution";
 import { type JobStatus, type JobView, FINISHED_JOB_STATUSES } from "../src/contract/jobs";
 import { FINISHED_JOB_RETENTION_MS, MAX_CALL_TIMEOUT_MS, MAX_RUNNING_JOBS_PER_SESSION } from "../src/contract/limits";
+import type { Logger } from "../src/observability/log";
 import { executionError } from "../src/tools/result";
 import type { CallOptions } from "../src/tools/types";
 import type { JobRow, SqlJobStore } from "./job-storage";
@@ -36,6 +37,8 @@ export class SessionJobs {
     private readonly store: SqlJobStore,
     private readonly onChange: (job: JobView) => void,
     private readonly keepAlive: (work: Promise<unknown>) => void,
+    /** A call that threw and a result too large to keep are written on it. */
+    private readonly logger: Logger,
   ) {}
 
   /** Starts `call` as a job of `sessionId`: its row at once, the call in the background; refused at the cap. */
@@ -114,7 +117,7 @@ export class SessionJobs {
         },
       });
     } catch (error) {
-      console.error("a job's call failed unexpectedly", { session: sessionId, job: jobId, error: String(error) });
+      this.logger.error("job_failed_unexpectedly", { session: sessionId, job: jobId, error: String(error) });
       result = executionError("tool_error", `${call.tool.name}: the call failed unexpectedly`);
     } finally {
       this.#running.delete(jobId);
@@ -140,7 +143,7 @@ export class SessionJobs {
       this.store.finished(jobId, status, result, Date.now());
     } catch (error) {
       // A result SQLite cannot keep (a value is at most 2 MB): the job ends failed and says why, never stuck running.
-      console.warn("a job's result could not be kept", { session: sessionId, job: jobId, error: String(error) });
+      this.logger.warn("job_result_not_kept", { session: sessionId, job: jobId, error: String(error) });
       const tooLarge = `${row.tool_name}: its result is too large to keep as a job's result; call the tool synchronously`;
       this.store.finished(jobId, "failed", executionError("tool_error", tooLarge), Date.now());
     }

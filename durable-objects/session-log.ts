@@ -8,15 +8,21 @@
  * | event | level | when |
  * |---|---|---|
  * | `execution_failed` | warn | an execute answered `success: false` (`code`, `message`; `device_timeout` among them) |
+ * | `tool_schema_invalid` | warn | a call found its tool's input schema unusable (`problem`): it and later calls run unchecked |
  * | `upstream_down`, `upstream_up` | warn, info | the session's connection to an external server failed, or is ready again |
  * | `breaker_opened`, `breaker_closed` | warn, info | a server's circuit opened (calls fail fast), or closed again |
  * | `relay_opened`, `relay_replaced`, `relay_closed` | info | the device relay opened, was replaced by a newer one, or closed |
  * | `session_expired` | info | the alarm forgot a session idle past its TTL |
  *
  * A server's changes are also kept by the tenant's object (tenant.ts), the tenant-wide view of its servers.
+ *
+ * The session's collaborators write their own lines (a failed upstream connect, a dropped device frame, a job
+ * that failed unexpectedly, …; listed in the README's Logs section) on the logger {@link SessionLog.logger} gives
+ * them, which carries the session's tenant and id.
  */
 import type { Env } from "../src/env";
-import { type LogFields, type Logger, loggerFor } from "../src/observability/log";
+import { loggerFor } from "../src/observability/env-logger";
+import type { LogFields, Logger } from "../src/observability/log";
 import type { ServerEvent } from "../src/tools/external/server-slot";
 import type { FinishedCall } from "./session-execution";
 import { tenantStub } from "./tenant";
@@ -38,14 +44,23 @@ export class SessionLog {
    * An execution answered: a failed one is logged with its code and message. Refused arguments are logged by
    * field and rule only: the message quotes the values refused. A tool's own error (`tool_error`: what the upstream,
    * the device or the endpoint's server answered) is logged by its code only, since such answers often quote the
-   * arguments they refused.
+   * arguments they refused. A call that found its tool's input schema unusable logs why, whatever it answered.
    */
   execution(key: SessionKey, requestId: string | undefined, call: FinishedCall): void {
+    if (call.unusableSchema !== undefined) {
+      this.logger(key).warn("tool_schema_invalid", {
+        request_id: requestId,
+        tool: call.tool?.name,
+        source: call.tool?.source,
+        server: call.tool?.server,
+        problem: call.unusableSchema,
+      });
+    }
     const { error } = call.result;
     if (call.result.success || !error) return;
     const refused = error.code === "invalid_arguments";
     const quotesInput = refused || error.code === "tool_error";
-    this.#logger(key).warn("execution_failed", {
+    this.logger(key).warn("execution_failed", {
       request_id: requestId,
       tool: call.name,
       source: call.tool?.source,
@@ -58,7 +73,7 @@ export class SessionLog {
   /** A server's health changed as this session sees it: logged, and kept in the tenant's view of its servers. */
   server(key: SessionKey, event: ServerEvent): void {
     const bad = event.kind === "upstream_down" || event.kind === "breaker_opened";
-    const logger = this.#logger(key);
+    const logger = this.logger(key);
     logger.log(bad ? "warn" : "info", event.kind, { server: event.server, reason: event.reason });
     this.waitUntil(
       tenantStub(this.env, key.tenant)
@@ -69,16 +84,20 @@ export class SessionLog {
 
   /** The device relay changed: `relay` is its generation, `fields` say more (a close's reason). */
   relay(key: SessionKey, change: "opened" | "replaced" | "closed", relay: number, fields: LogFields = {}): void {
-    this.#logger(key).info(`relay_${change}`, { relay, ...fields });
+    this.logger(key).info(`relay_${change}`, { relay, ...fields });
   }
 
   /** The alarm found the session idle past its TTL and forgot it. */
   expired(key: SessionKey, idleSeconds: number): void {
-    this.#logger(key).info("session_expired", { idle_seconds: idleSeconds });
+    this.logger(key).info("session_expired", { idle_seconds: idleSeconds });
   }
 
-  #logger(key: SessionKey): Logger {
-    return loggerFor(this.env, { tenant: key.tenant, session: key.session_id });
+  /**
+   * The session's logger, at the configured level, for a collaborator's own lines: with the session's tenant and
+   * id when `key` is given (null: a part built before the session is known to it, whose lines name it themselves).
+   */
+  logger(key: SessionKey | null): Logger {
+    return loggerFor(this.env, key === null ? {} : { tenant: key.tenant, session: key.session_id });
   }
 }
 

@@ -19,6 +19,8 @@
  */
 import type { Env } from "../src/env";
 import { writeExecutionPoint, writeSessionPoint } from "../src/observability/analytics";
+import { loggerFor } from "../src/observability/env-logger";
+import type { Logger } from "../src/observability/log";
 import { ExecutionBatch, OTHER_TOOL } from "../src/observability/metrics-model";
 import { metricsShard, metricsStub } from "./metrics";
 import type { FinishedCall } from "./session-execution";
@@ -31,12 +33,14 @@ export class SessionMetrics {
   readonly #pending = new ExecutionBatch();
   #sending: Promise<void> | undefined;
   readonly #on: boolean;
+  readonly #logger: Logger;
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
   ) {
     this.#on = env.METRICS_RECORDING !== "off";
+    this.#logger = loggerFor(env);
   }
 
   /** A call that ran its tool (or was refused before calling it), or named none the session offers. */
@@ -54,7 +58,8 @@ export class SessionMetrics {
   sessionEvent(binding: BindingRow, event: "bind" | "unbind" | "expire", created = false): void {
     if (!this.#on) return;
     const boundMs = event === "bind" ? 0 : Math.max(0, Date.now() - binding.bound_at);
-    writeSessionPoint(this.env.ANALYTICS, { tenant: binding.tenant, sessionId: binding.session_id, event, created, boundMs });
+    const point = { tenant: binding.tenant, sessionId: binding.session_id, event, created, boundMs };
+    writeSessionPoint(this.env.ANALYTICS, point, this.#logger);
   }
 
   #count(
@@ -64,16 +69,20 @@ export class SessionMetrics {
     tool: { toolName: string; labelName: string; source: string; server: string; errorCode: string },
   ): void {
     if (!this.#on) return;
-    writeExecutionPoint(this.env.ANALYTICS, {
-      tenant: binding.tenant,
-      sessionId: binding.session_id,
-      toolName: tool.toolName,
-      source: tool.source,
-      server: tool.server,
-      status,
-      errorCode: tool.errorCode,
-      durationMs,
-    });
+    writeExecutionPoint(
+      this.env.ANALYTICS,
+      {
+        tenant: binding.tenant,
+        sessionId: binding.session_id,
+        toolName: tool.toolName,
+        source: tool.source,
+        server: tool.server,
+        status,
+        errorCode: tool.errorCode,
+        durationMs,
+      },
+      this.#logger,
+    );
     this.#pending.add(tool.labelName, status, durationMs / 1000);
     this.#schedule(binding.tenant, binding.session_id);
   }
@@ -99,7 +108,8 @@ export class SessionMetrics {
     } catch (error) {
       delivered = false;
       this.#pending.restore(batch);
-      console.warn("execution counts not delivered to the metrics shard: kept for the next send", {
+      // Kept for the next send.
+      this.#logger.warn("metrics_batch_undelivered", {
         tenant,
         session: sessionId,
         error: String(error),

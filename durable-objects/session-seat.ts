@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import type { Env } from "../src/env";
+import { loggerFor } from "../src/observability/env-logger";
 import { failure, type SessionFailure } from "./session-api";
 import { tenantStub } from "./tenant";
 
@@ -36,7 +37,8 @@ export class SessionSeat {
   async take(tenant: string, sessionId: string, cap: number, bound: boolean): Promise<SeatTaken | SessionFailure> {
     const outcome = await tenantStub(this.env, tenant).takeSeat({ sessionId, cap, bound });
     if (outcome.ok) return { ok: true, added: outcome.added };
-    console.warn("bind refused: the tenant is at its session cap", { tenant, session: sessionId, cap });
+    // A refusal the gateway sees (`session_limit_reached`).
+    loggerFor(this.env, { tenant, session: sessionId }).info("session_cap_reached", { cap });
     return failure(
       "session_limit_reached",
       `tenant "${tenant}" has ${outcome.seated} bound sessions, the most limits.max_sessions_per_tenant allows: ` +
@@ -65,9 +67,8 @@ export class SessionSeat {
       await tenantStub(this.env, seat.tenant).releaseSeat(seat.session_id);
       return true;
     } catch (error) {
-      console.error("giving the session's seat back failed: retried by the alarm", {
-        tenant: seat.tenant,
-        session: seat.session_id,
+      // Retried by the alarm.
+      loggerFor(this.env, { tenant: seat.tenant, session: seat.session_id }).error("seat_release_failed", {
         error: String(error),
       });
       return false;

@@ -11,6 +11,7 @@ import { DeviceToolSource } from "../src/tools/device/source";
 import { EndpointToolSource } from "../src/tools/endpoint/source";
 import type { EndpointLink } from "../src/tools/endpoint/types";
 import type { Env } from "../src/env";
+import type { Logger } from "../src/observability/log";
 import type { DevicePeer } from "../src/tools/device/peer";
 import type { ServerEvent } from "../src/tools/external/server-slot";
 import { upstreamFetch } from "../src/tools/external/connect";
@@ -53,6 +54,8 @@ export interface SessionSourcesOptions {
   onServerEvent: (event: ServerEvent) => void;
   /** The session's agent and the way to its endpoint object; null while bound without an agent. */
   agent: () => { agentId: string; link: EndpointLink } | null;
+  /** The session's logger, for the sources' own lines. */
+  logger: Logger;
 }
 
 export function buildSessionSources(options: SessionSourcesOptions): SessionSources {
@@ -67,6 +70,7 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     onConnectionOpened: options.onConnectionOpened,
     onCatalogChanged: options.onCatalogChanged,
     onServerEvent: options.onServerEvent,
+    logger: options.logger,
   });
   // The agent's tools changed (a server connected, left or re-listed): the session lists again, as for an external
   // server's new list, so its events report the change.

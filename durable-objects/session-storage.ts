@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ToolFilter } from "../src/contract/tools";
+import type { Logger } from "../src/observability/log";
 import { parseJson } from "../src/util/json";
 import type { BindCommand } from "./session-api";
 import { SqlDeviceStore } from "./device-storage";
@@ -68,8 +69,11 @@ export class SessionStorage {
   readonly #sql: Sql;
   readonly #schema: SessionSchema;
 
-  constructor(private readonly storage: DurableObjectStorage) {
-    this.#sql = new Sql(storage.sql);
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    logger: Logger,
+  ) {
+    this.#sql = new Sql(storage.sql, logger);
     this.#schema = new SessionSchema(this.#sql);
     this.device = new SqlDeviceStore(this.#sql, this.#schema);
     this.upstreamSessions = new SqlUpstreamSessionStore(this.#sql, this.#schema);

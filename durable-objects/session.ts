@@ -36,6 +36,7 @@ import { loadConfig } from "../src/config/load";
 import type { ServiceConfig } from "../src/config/schema";
 import type { Env } from "../src/env";
 import { ApiError } from "../src/errors";
+import { loggerFor } from "../src/observability/env-logger";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { answerClose } from "./device-relay";
 import { expiresAt, nextAlarmAt } from "./session-alarm";
@@ -87,7 +88,7 @@ export class SessionObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#storage = new SessionStorage(ctx.storage);
+    this.#storage = new SessionStorage(ctx.storage, loggerFor(env));
     this.#log = new SessionLog(env, (promise) => ctx.waitUntil(promise));
     this.#events = new SessionEvents(ctx, this.#storage.events);
     this.#device = new SessionDevice(ctx, this.#storage.device, {
@@ -100,6 +101,7 @@ export class SessionObject extends DurableObject<Env> {
       this.#storage.jobs,
       (job) => this.#onJobChange(job),
       (work) => ctx.waitUntil(work),
+      loggerFor(env),
     );
     this.#metrics = new SessionMetrics(ctx, env);
     this.#runner = new SessionRunner({
@@ -125,7 +127,7 @@ export class SessionObject extends DurableObject<Env> {
       this.#sources?.router.restrict(toolPolicy(this.#config(), row));
       await this.#armAlarm(row);
     } catch (error) {
-      console.error("bind failed: its seat is given back", { session: row.session_id, error: String(error) });
+      this.#log.logger(row).error("bind_failed", { error: String(error) });
       if (existing === null) {
         this.#binding = null;
         await this.#storage.deleteAll();
@@ -379,7 +381,8 @@ export class SessionObject extends DurableObject<Env> {
     this.#binding = null;
     this.#sources?.external.reset(reason);
     // Ending the upstream sessions waits on the upstreams: it does not hold up the caller.
-    if (upstreamSessions.length > 0) this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions));
+    if (upstreamSessions.length > 0)
+      this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions, this.#log.logger(binding)));
     await this.ctx.storage.deleteAlarm();
     await this.#storage.deleteAll();
     if (binding) {
@@ -410,6 +413,7 @@ export class SessionObject extends DurableObject<Env> {
       onToolsListed: (sources) => this.#events.toolsListed(sources),
       onServerEvent: (event) => this.#log.server(binding, event),
       agent: () => agentOf(this.env, this.#load()),
+      logger: this.#log.logger(binding),
     });
     return this.#sources;
   }
@@ -422,7 +426,7 @@ export class SessionObject extends DurableObject<Env> {
       this.#sourcesFor(binding)
         .router.list()
         .then(undefined, (error: unknown) =>
-          console.warn("listing the tools in the background failed", { session: binding.session_id, error: String(error) }),
+          this.#log.logger(binding).warn("background_listing_failed", { error: String(error) }),
         ),
     );
   }

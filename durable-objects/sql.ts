@@ -2,13 +2,18 @@
  * @module durable-objects/sql
  * The one entry point to a session object's SQLite: statements take bound parameters (`?`), never values
  * spliced into the text, and rows come back parsed with a zod schema rather than cast. A row that does not fit
- * its schema is logged and left out, so a damaged row reads as absent instead of flowing on mistyped.
+ * its schema is logged (`sql_row_invalid`, on the owner's logger) and left out, so a damaged row reads as absent
+ * instead of flowing on mistyped.
  */
 import type { z } from "zod";
+import type { Logger } from "../src/observability/log";
 import { fieldIssues, summarizeIssues } from "../src/validation";
 
 export class Sql {
-  constructor(private readonly storage: SqlStorage) {}
+  constructor(
+    private readonly storage: SqlStorage,
+    private readonly logger: Logger,
+  ) {}
 
   /** Runs a statement that answers no rows (DDL, INSERT, UPDATE, DELETE). */
   run(query: string, ...bindings: SqlStorageValue[]): void {
@@ -23,7 +28,7 @@ export class Sql {
       .flatMap((row) => {
         const parsed = schema.safeParse(row);
         if (parsed.success) return [parsed.data];
-        console.warn("a stored row does not fit its schema: left out", {
+        this.logger.warn("sql_row_invalid", {
           query,
           issues: summarizeIssues(fieldIssues(parsed.error)),
         });

@@ -22,6 +22,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { Env } from "../src/env";
+import { loggerFor } from "../src/observability/env-logger";
 import type { ServerEvent } from "../src/tools/external/server-slot";
 import type { ServerSighting } from "../src/tools/external/status";
 import { Sql } from "./sql";
@@ -53,7 +54,7 @@ export class TenantObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = new Sql(ctx.storage.sql);
+    this.#sql = new Sql(ctx.storage.sql, loggerFor(env));
     this.#sql.run("CREATE TABLE IF NOT EXISTS tenant_session (session_id TEXT PRIMARY KEY, seated_at INTEGER NOT NULL)");
     this.#sql.run(
       "CREATE TABLE IF NOT EXISTS tenant_server (server TEXT PRIMARY KEY, health TEXT NOT NULL, breaker TEXT, " +

@@ -29,7 +29,8 @@ import { loadConfig, requireConfig } from "./config/load";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { MCPService } from "./gen/mcp/service_pb";
-import { errorText, loggerFor } from "./observability/log";
+import { loggerFor } from "./observability/env-logger";
+import { errorText } from "./observability/log";
 import { fieldIssues, invalidRequest } from "./validation";
 
 export const SERVICE_NAME = "xiaozhi-mcp-service";

@@ -111,9 +111,12 @@ describe("MCP server configuration", () => {
       expect.objectContaining({ kind: "http", name: "news", headers: { "X-Key": "n-1" } }),
     ]);
     // Logged when the config is loaded, not on every use of it.
-    const logged = warn.mock.calls.filter(([message]) => String(message).startsWith("external MCP servers left out"));
+    const logged = warn.mock.calls.filter(([line]) => String(line).includes('"event":"config_servers_left_out"'));
     expect(logged).toHaveLength(1);
-    expect(JSON.stringify(logged[0])).toContain("WEATHER_KEY");
+    expect(JSON.parse(String(logged[0]![0]))).toMatchObject({
+      level: "warn",
+      servers: [{ name: "weather", error: stringContaining("${WEATHER_KEY}") }],
+    });
     warn.mockRestore();
   });
 

@@ -9,6 +9,7 @@ import serviceConfig from "../config/service.config.json";
 import { loadConfig } from "../src/config/load";
 import type { ExternalConfig } from "../src/config/schema";
 import { upstreamFetch } from "../src/tools/external/connect";
+import { Logger } from "../src/observability/log";
 import { ExternalToolSource } from "../src/tools/external/source";
 import type { StoredUpstreamSession, UpstreamSessionStore } from "../src/tools/external/upstream-session";
 
@@ -54,6 +55,7 @@ export function newExternalSource(
     fetch: upstreamFetch(undefined),
     waitUntil: (promise) => background.push(promise),
     onConnectionOpened: () => {},
+    logger: new Logger(loaded.config.log.level),
   });
   return {
     source,

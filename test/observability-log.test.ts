@@ -3,14 +3,15 @@
  * The structured log, read from the console as the runtime gets it: one `request` line per request with its
  * route, status, tenant, session, tool, source and request id; one line per failure the gateway does not see in
  * an HTTP status (a failed execution, a device timeout, an upstream that went down and came back, the relay's
- * life, an expired session), carrying the request's id where a request caused it; the id in error bodies; no
- * key, token or argument value in any line; and the configured level.
+ * life, an expired session), carrying the request's id where a request caused it; background failures (an
+ * upstream refusing connects, a dropped device frame, an unusable input schema) as JSON lines with their event;
+ * the id in error bodies; no key, token or argument value in any line; and the configured level.
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type ErrorBody, restBind, restExecute, restRequest } from "./api";
 import { openRelay, untilDeviceReady } from "./device-gateway";
-import { DeviceSimulator } from "./device-simulator";
+import { DeviceSimulator, type SimTool } from "./device-simulator";
 import { TENANT_A_KEY } from "./keys";
 import { pollUntil } from "./poll";
 import { sessionObject } from "./session-object";
@@ -217,6 +218,82 @@ describe("failures the gateway does not see in the HTTP status", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(withEvent("session_expired")).toEqual([
       expect.objectContaining({ tenant: "tenant-a", session: "log-expire", idle_seconds: expect.any(Number) as number }),
+    ]);
+  });
+});
+
+describe("background failures, each one JSON line with its event", () => {
+  it("an upstream that refuses connects: upstream_connect_failed with the server, the reason and the session", async () => {
+    const flaky = upstream("flaky");
+    await restBind("log-refused");
+    await flaky.stop();
+    try {
+      const failed = await restExecute("log-refused", "mcp_restartable_echo", { message: "down" });
+      expect(failed.body.error?.code).toBe("upstream_unavailable");
+    } finally {
+      await flaky.start();
+    }
+    expect(withEvent("upstream_connect_failed").filter((line) => line.session === "log-refused")).toContainEqual({
+      level: "warn",
+      event: "upstream_connect_failed",
+      tenant: "tenant-a",
+      session: "log-refused",
+      server: "restartable",
+      reason: expect.stringContaining("cannot connect to restartable") as string,
+    });
+  }, 30_000);
+
+  it("a device frame dropped: device_frame_dropped with the drop's kind and reason", async () => {
+    await restBind("log-drop");
+    const relay = await openRelay("log-drop", new DeviceSimulator());
+    await untilDeviceReady("log-drop");
+    relay.ws.send("not json");
+    const dropped = await pollUntil(
+      () => withEvent("device_frame_dropped").filter((line) => line.session === "log-drop"),
+      (found) => found.length > 0,
+      "the drop to be logged",
+    );
+    expect(dropped).toEqual([
+      {
+        level: "warn",
+        event: "device_frame_dropped",
+        tenant: "tenant-a",
+        session: "log-drop",
+        drop: "not_json",
+        reason: expect.any(String) as string,
+      },
+    ]);
+    relay.ws.close(1000, "done");
+  });
+
+  it("a tool whose input schema is not valid JSON Schema: tool_schema_invalid once, with the request's id", async () => {
+    await restBind("log-schema");
+    const broken: SimTool = {
+      name: "self.broken_schema",
+      description: "a tool whose schema names an unknown type",
+      declared: { inputSchema: { type: "object", properties: { a: { type: "strin" } } } },
+      run: () => "ran",
+    };
+    await openRelay("log-schema", new DeviceSimulator({ boardTools: [broken] }));
+    await untilDeviceReady("log-schema");
+    for (const id of ["gw-schema-1", "gw-schema-2"]) {
+      const res = await restRequest<{ success: boolean }>("/api/v1/mcp/tools/self_broken_schema/execute", {
+        body: { session_id: "log-schema", arguments: { a: 1 } },
+        headers: { "X-Request-Id": id },
+      });
+      expect(res.body.success).toBe(true);
+    }
+    expect(withEvent("tool_schema_invalid")).toEqual([
+      {
+        level: "warn",
+        event: "tool_schema_invalid",
+        tenant: "tenant-a",
+        session: "log-schema",
+        request_id: "gw-schema-1",
+        tool: "self_broken_schema",
+        source: "device",
+        problem: expect.stringContaining("strin") as string,
+      },
     ]);
   });
 });

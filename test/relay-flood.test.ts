@@ -68,11 +68,11 @@ async function getLatencies(sessionId: string, during: Promise<unknown>): Promis
   return (await Promise.all(gets)).sort((a, b) => a - b);
 }
 
-/** The `console.warn` lines `warn` saw with this message about `session` (other tests' sessions may still log). */
-function linesOf(warn: MockInstance<typeof console.warn>, message: string, session: string): unknown[][] {
-  return warn.mock.calls.filter(
-    ([line, fields]) => line === message && (fields as { session?: string } | undefined)?.session === session,
-  );
+/** The JSON lines `warn` saw with this event about `session` (other tests' sessions may still log), parsed. */
+function linesOf(warn: MockInstance<typeof console.warn>, event: string, session: string): Array<Record<string, unknown>> {
+  return warn.mock.calls
+    .flatMap(([line]) => (typeof line === "string" && line.startsWith("{") ? [JSON.parse(line) as Record<string, unknown>] : []))
+    .filter((line) => line.event === event && line.session === session);
 }
 
 afterEach(() => {
@@ -118,16 +118,17 @@ describe("a relay flooding its session", () => {
     relay.ws.close(1000, "device went away");
 
     const summary = await pollUntil(
-      () => linesOf(warn, "device frames dropped", "flood-2"),
+      () => linesOf(warn, "device_frames_dropped", "flood-2"),
       (lines) => lines.length > 0,
       "the drop summary",
     );
-    const single = linesOf(warn, "device frame dropped", "flood-2");
-    expect(single).toHaveLength(1);
+    const single = linesOf(warn, "device_frame_dropped", "flood-2");
+    expect(single).toEqual([expect.objectContaining({ level: "warn", tenant: "tenant-a", drop: "unmatched" })]);
     expect(summary).toHaveLength(1);
     // 400 frames, a fifth of them notifications (recorded, not dropped), and the oversized one; the first drop
     // (an unmatched reply) was logged on its own.
-    expect(summary[0]?.[1]).toMatchObject({
+    expect(summary[0]).toMatchObject({
+      level: "warn",
       session: "flood-2",
       total: 320,
       dropped: { unmatched: 79, not_json: 80, invalid: 80, binary: 80, oversized: 1 },

@@ -10,6 +10,7 @@ import { SessionSchema } from "../durable-objects/session-schema";
 import { SqlEventLog } from "../durable-objects/event-storage";
 import { Sql } from "../durable-objects/sql";
 import { EVENT_WINDOW_COUNT } from "../src/contract/events";
+import { Logger } from "../src/observability/log";
 import { type ErrorBody, restBind, restExecute, restGetSession, restUnbind } from "./api";
 import { openRelay } from "./device-gateway";
 import { DeviceSimulator } from "./device-simulator";
@@ -195,7 +196,7 @@ describe("reconnecting", () => {
   it("the session keeps its last events only, and says which are gone", async () => {
     await restBind("ev-window");
     const replay = await runInDurableObject(sessionObject("ev-window"), (_i, state) => {
-      const sql = new Sql(state.storage.sql);
+      const sql = new Sql(state.storage.sql, new Logger("info"));
       const log = new SqlEventLog(sql, new SessionSchema(sql));
       const now = Date.now();
       const ids = Array.from({ length: EVENT_WINDOW_COUNT + 50 }, (_, i) =>

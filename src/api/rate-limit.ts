@@ -7,30 +7,34 @@
  * (`limits.rate_limit.period_seconds`), the longest the caller can have to wait.
  *
  * On or off: `limits.rate_limit.enabled`, which the `RATE_LIMITS` var overrides (config/load). A limiter that fails
- * lets the request through (logged): an outage of the counter does not take the API down with it.
+ * lets the request through (logged, `rate_limiter_failed`): an outage of the counter does not take the API down
+ * with it. A request over the limit is an `info` line (`rate_limit_reached`): the caller sees it in the 429.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { loggerFor } from "../observability/env-logger";
 
 /** Rejects a tenant's request once it is over its rate limit. Needs `tenant` and `config` on the context. */
 export const rateLimit = (): MiddlewareHandler<AppEnv> =>
   async function rateLimit(c, next) {
-    const { rate_limit } = c.var.config.limits;
-    if (rate_limit.enabled) await admit(c.env.TENANT_RATE_LIMITER, c.var.tenant, rate_limit.period_seconds);
+    if (c.var.config.limits.rate_limit.enabled) await admit(c);
     await next();
   };
 
-async function admit(limiter: RateLimit, tenant: string, periodSeconds: number): Promise<void> {
+async function admit(c: Context<AppEnv>): Promise<void> {
+  const { tenant, config, requestId } = c.var;
+  const periodSeconds = config.limits.rate_limit.period_seconds;
   let outcome: RateLimitOutcome;
   try {
-    outcome = await limiter.limit({ key: tenant });
+    outcome = await c.env.TENANT_RATE_LIMITER.limit({ key: tenant });
   } catch (error) {
-    console.error("the rate limiter failed: the request is let through", { tenant, error: String(error) });
+    // The request is let through.
+    loggerFor(c.env, { request_id: requestId, tenant }).error("rate_limiter_failed", { error: String(error) });
     return;
   }
   if (outcome.success) return;
-  console.warn("rate limit reached", { tenant });
+  loggerFor(c.env, { request_id: requestId, tenant }).info("rate_limit_reached");
   throw new ApiError(
     "rate_limited",
     `rate limit reached: too many requests for this tenant; retry after ${periodSeconds} s`,

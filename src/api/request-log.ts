@@ -8,7 +8,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv } from "../env";
-import { type LogFields, loggerFor } from "../observability/log";
+import { loggerFor } from "../observability/env-logger";
+import type { LogFields } from "../observability/log";
 
 /** The fields a handler can add to its request's line. */
 export interface RequestNote {

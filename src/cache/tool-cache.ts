@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import type { HttpServerConfig } from "../config/mcp-servers";
+import type { Logger } from "../observability/log";
 
 /** Part of every key: bump it when the value's shape changes. */
 export const TOOL_CACHE_VERSION = 2;
@@ -59,13 +60,19 @@ export async function readToolList(kv: KVNamespace, key: string): Promise<Cached
   return parsed.success ? parsed.data : null;
 }
 
-/** Stores a list the upstream just gave; a failed write (KV's write rate limit) is logged, not thrown. */
-export async function writeToolList(kv: KVNamespace, key: string, list: CachedToolList, ttlSeconds: number): Promise<void> {
+/** Stores a list the upstream just gave; a failed write (KV's write rate limit) is logged on `logger`, not thrown. */
+export async function writeToolList(
+  kv: KVNamespace,
+  key: string,
+  list: CachedToolList,
+  ttlSeconds: number,
+  logger: Logger,
+): Promise<void> {
   try {
     await kv.put(key, JSON.stringify(list satisfies CachedToolList), {
       expirationTtl: Math.max(KV_MIN_EXPIRATION_SECONDS, ttlSeconds + STALE_SERVE_SECONDS),
     });
   } catch (error) {
-    console.warn(`tool cache: could not store the list of ${list.server}`, error);
+    logger.warn("tool_cache_write_failed", { server: list.server, error: String(error) });
   }
 }

@@ -17,6 +17,7 @@
  */
 import checkedInConfig from "../../config/service.config.json";
 import { ApiError } from "../errors";
+import { Logger } from "../observability/log";
 import type { FieldIssue } from "../validation";
 import { parseJson } from "../util/json";
 import { fieldIssues, summarizeIssues } from "../validation";
@@ -122,7 +123,8 @@ function withInvalidServers(config: ServiceConfig, order: string[], issues: Map<
     name,
     error: summarizeIssues(found),
   }));
-  console.warn("external MCP servers left out: their entries name variables this Worker cannot fill", {
+  // Their entries name variables this Worker cannot fill. Written at the level of the config being loaded.
+  new Logger(config.log.level).warn("config_servers_left_out", {
     servers: invalid.map(({ name, error }) => ({ name, error })),
   });
   const byName = new Map(config.mcpServers.map((server) => [server.name, server]));

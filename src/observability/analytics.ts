@@ -2,7 +2,8 @@
  * @module observability/analytics
  * The Workers Analytics Engine data points (dataset `xiaozhi_mcp_service`, binding `ANALYTICS`): one per tool
  * execution and one per session bind, unbind and expiry. Writing one is synchronous and never fails the caller:
- * the runtime sends it after the response, and a missing binding or a refused point is only logged.
+ * the runtime sends it after the response, a missing binding is skipped, and a refused point is only logged (on
+ * the caller's logger).
  *
  * ## Layout (the SQL in ops/analytics/ reads these columns)
  * | column   | execution                                   | bind / unbind / expire                        |
@@ -18,6 +19,7 @@
  * | double1  | duration in ms                              | unbind/expire: ms the session was bound; bind: 0 |
  * | double2  | 0                                           | change of the bound-session count: +1, 0 or -1 |
  */
+import type { Logger } from "./log";
 import type { ExecutionStatus } from "./metrics-model";
 
 /** The binding's one method this module uses (a test can stand in for it). */
@@ -49,8 +51,8 @@ export interface SessionPoint {
 }
 
 /** Writes an execution's data point. */
-export function writeExecutionPoint(dataset: DataPointWriter | undefined, point: ExecutionPoint): void {
-  write(dataset, {
+export function writeExecutionPoint(dataset: DataPointWriter | undefined, point: ExecutionPoint, logger: Logger): void {
+  write(dataset, logger, {
     indexes: [point.tenant],
     blobs: ["execute", point.toolName, point.source, point.server, point.status, point.errorCode, point.sessionId],
     doubles: [point.durationMs, 0],
@@ -58,21 +60,21 @@ export function writeExecutionPoint(dataset: DataPointWriter | undefined, point:
 }
 
 /** Writes a session event's data point. */
-export function writeSessionPoint(dataset: DataPointWriter | undefined, point: SessionPoint): void {
+export function writeSessionPoint(dataset: DataPointWriter | undefined, point: SessionPoint, logger: Logger): void {
   const status = point.event === "bind" ? (point.created ? "created" : "updated") : "ended";
   const delta = point.event === "bind" ? (point.created ? 1 : 0) : -1;
-  write(dataset, {
+  write(dataset, logger, {
     indexes: [point.tenant],
     blobs: [point.event, "", "", "", status, "", point.sessionId],
     doubles: [point.boundMs, delta],
   });
 }
 
-function write(dataset: DataPointWriter | undefined, point: AnalyticsEngineDataPoint): void {
+function write(dataset: DataPointWriter | undefined, logger: Logger, point: AnalyticsEngineDataPoint): void {
   if (!dataset) return;
   try {
     dataset.writeDataPoint(point);
   } catch (error) {
-    console.warn("an Analytics Engine data point was refused", { event: point.blobs?.[0], error: String(error) });
+    logger.warn("analytics_point_refused", { point_event: point.blobs?.[0], error: String(error) });
   }
 }

@@ -5,13 +5,12 @@
  * (a snake_case name: `request`, `execution_failed`, `upstream_down`, …) and the fields of its moment; the lines
  * of one request share its `request_id`.
  *
- * The level comes from the configuration (`log.level` in service.config.json, or the `LOG_LEVEL` var): lines
- * below it are not written. No line carries a credential or an argument value: fields are chosen where a line
+ * The level comes from the configuration (`log.level` in service.config.json, or the `LOG_LEVEL` var; see
+ * env-logger.ts, which builds a logger at it): lines below it are not written. This module reads no configuration
+ * itself, so configuration loading can log through it too. No line carries a credential or an argument value: fields are chosen where a line
  * is written, and any field whose name says it holds one (`authorization`, `token`, `arguments`, …) is written
  * as `"[redacted]"` whatever it holds.
  */
-import type { ConfigEnv } from "../config/load";
-import { loadConfig } from "../config/load";
 import type { LogLevel } from "../config/schema";
 
 /** The fields of a line, besides `level` and `event`. */
@@ -63,12 +62,6 @@ export class Logger {
   error(event: string, fields?: LogFields): void {
     this.log("error", event, fields);
   }
-}
-
-/** A logger at the configured level (`info` while the configuration is invalid: that failure must be seen). */
-export function loggerFor(env: ConfigEnv, base: LogFields = {}): Logger {
-  const loaded = loadConfig(env);
-  return new Logger(loaded.ok ? loaded.config.log.level : "info", base);
 }
 
 /** An unexpected error as one field: its stack when it has one (where it broke), else its text. */

@@ -11,7 +11,8 @@
  * MCP default, when absent).
  *
  * A schema that is itself broken (an unknown `type`, a `pattern` that is no regular expression, a `$ref` that
- * resolves nowhere) is not the caller's fault: its tool is called unchecked, and one warning per listing says so.
+ * resolves nowhere) is not the caller's fault: its tool is called unchecked, and the call that found it out is
+ * told why (`unusable`), once per listing, for the session to log (`tool_schema_invalid`).
  */
 import { type OutputUnit, type Schema, type SchemaDraft, Validator } from "@cfworker/json-schema";
 import type { JsonSchemaObject, ToolDescriptor } from "../contract/tools";
@@ -21,6 +22,8 @@ type Check = (args: Record<string, unknown>) => FieldIssue[];
 
 /** Compiled checks by schema object: a new listing brings new objects, and the old ones are collected. */
 const checks = new WeakMap<JsonSchemaObject, Check>();
+/** The check of a schema that cannot be used: every call goes through. */
+const unchecked: Check = () => [];
 
 const INSTANCE_TYPES = new Set<unknown>(["array", "boolean", "integer", "null", "number", "object", "string"]);
 /** Keywords whose values are data, not subschemas. */
@@ -52,51 +55,56 @@ const APPLICATORS = new Set([
   "else",
 ]);
 
-/** What `args` break of `tool`'s input schema; empty when they fit (or the schema cannot be used). */
-export function argumentIssues(tool: ToolDescriptor, args: Record<string, unknown>): FieldIssue[] {
-  let check = checks.get(tool.input_schema);
-  if (!check) {
-    check = compile(tool);
-    checks.set(tool.input_schema, check);
-  }
-  return check(args);
+/**
+ * What `args` break of `tool`'s input schema (`issues`, empty when they fit). A schema that cannot be used lets
+ * every call through unchecked, and the one call that found it out gets the reason in `unusable`, for its
+ * caller to log: said once per listing, not once per call.
+ */
+export interface ArgumentCheck {
+  issues: FieldIssue[];
+  unusable?: string;
 }
 
-function compile(tool: ToolDescriptor): Check {
+/** `args` checked against `tool`'s input schema (see {@link ArgumentCheck}). */
+export function argumentIssues(tool: ToolDescriptor, args: Record<string, unknown>): ArgumentCheck {
   const schema = tool.input_schema;
+  let check = checks.get(schema);
+  if (!check) {
+    const compiled = compile(schema);
+    if (!compiled.ok) {
+      checks.set(schema, unchecked);
+      return { issues: [], unusable: compiled.problem };
+    }
+    check = compiled.check;
+    checks.set(schema, check);
+  }
+  try {
+    return { issues: check(args) };
+  } catch (error) {
+    // Found only while validating (a $ref that resolves nowhere): from now on this schema is not used.
+    checks.set(schema, unchecked);
+    return { issues: [], unusable: String(error) };
+  }
+}
+
+function compile(schema: JsonSchemaObject): { ok: true; check: Check } | { ok: false; problem: string } {
   const problem = schemaProblem(schema);
-  if (problem !== undefined) return unchecked(tool, problem);
+  if (problem !== undefined) return { ok: false, problem };
   let validator: Validator;
   try {
     // A copy: the validator writes its bookkeeping (`__absolute_uri__`, …) into the schema it is given, and the
     // listed schema is shown to gateways (and frozen, for device tools).
     validator = new Validator(structuredClone(schema) as Schema, draftOf(schema.$schema), false);
   } catch (error) {
-    return unchecked(tool, String(error));
+    return { ok: false, problem: String(error) };
   }
-  const check: Check = (args) => {
-    try {
+  return {
+    ok: true,
+    check: (args) => {
       const { valid, errors } = validator.validate(args);
       return valid ? [] : toIssues(errors, args);
-    } catch (error) {
-      // Found only while validating (a $ref that resolves nowhere): from now on this schema is not used.
-      const fallback = unchecked(tool, String(error));
-      checks.set(schema, fallback);
-      return fallback(args);
-    }
+    },
   };
-  return check;
-}
-
-/** A check that lets every call through, after saying once why. */
-function unchecked(tool: ToolDescriptor, problem: string): Check {
-  console.warn("a tool's input schema is not valid JSON Schema: its arguments go unchecked", {
-    tool: tool.name,
-    source: tool.source,
-    server: tool.server,
-    problem,
-  });
-  return () => [];
 }
 
 function draftOf(uri: unknown): SchemaDraft {

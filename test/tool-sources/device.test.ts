@@ -3,6 +3,7 @@
  * The ToolSource contract against the device source: a {@link DevicePeer} over in-memory storage and a relay
  * straight to the firmware-faithful simulated device.
  */
+import { Logger } from "../../src/observability/log";
 import { DevicePeer } from "../../src/tools/device/peer";
 import { DeviceToolSource } from "../../src/tools/device/source";
 import { DeviceSimulator, type SimTool } from "../device-simulator";
@@ -19,7 +20,7 @@ const neverAnswers: SimTool = { name: "self.contract.wait", description: "Never 
 async function newDeviceSource(relay: "open" | "closed" = "open"): Promise<BuiltSource> {
   const device = new DeviceSimulator({ boardTools: [neverAnswers] });
   const link = new SimulatorLink(device);
-  const peer = new DevicePeer(CONTRACT_SESSION.sessionId, new MemoryDeviceStore(), link);
+  const peer = new DevicePeer(CONTRACT_SESSION.sessionId, new MemoryDeviceStore(), link, new Logger("info"));
   const source = new DeviceToolSource(peer);
   if (relay === "closed") return { source };
   link.open(peer, RELAY);

@@ -9,7 +9,8 @@
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
-import { errorText, loggerFor } from "../../observability/log";
+import { loggerFor } from "../../observability/env-logger";
+import { errorText } from "../../observability/log";
 import { listenToSession, sessionStub, unwrap } from "../session-calls";
 import { listChangedStream, sessionEventBus } from "./notifications";
 import { type SessionTools, sessionMcpServer } from "./server";

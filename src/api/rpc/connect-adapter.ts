@@ -30,6 +30,8 @@ import {
 } from "@connectrpc/connect/protocol";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
+import { loggerFor } from "../../observability/env-logger";
+import { Logger } from "../../observability/log";
 import { readBodyCapped } from "../read-body";
 import { noteRequest } from "../request-log";
 import { kCaller } from "./caller";
@@ -41,12 +43,14 @@ export interface ConnectAppOptions {
   routes: (router: ConnectRouter) => void;
   /** Runs before every procedure, as on the REST routes; sets `tenant` and `config` on the context. */
   middleware: MiddlewareHandler<AppEnv>[];
-  /** What the middleware or an rpc threw, as the error the client gets. */
-  toConnectError: (err: unknown) => ConnectError;
+  /** What the middleware or an rpc threw, as the error the client gets (an unexpected one logged on `logger`). */
+  toConnectError: (err: unknown, logger: Logger) => ConnectError;
 }
 
 /** Set when the middleware rejected the call: the request gate throws it. */
 const kRejection = createContextKey<{ error: unknown } | undefined>(undefined, { description: "the middleware's rejection" });
+/** The request's logger, with its id: {@link serve} sets it for every request, before any error can be mapped. */
+const kLogger = createContextKey<Logger>(new Logger("info"), { description: "the request's logger" });
 
 /** A Hono app serving the router's procedures at their paths (`/mcp.MCPService/GetTools`, …); mount it at `/`. */
 export function connectApp({ routes, middleware, toConnectError }: ConnectAppOptions): Hono<AppEnv> {
@@ -54,7 +58,7 @@ export function connectApp({ routes, middleware, toConnectError }: ConnectAppOpt
     try {
       return await next(req);
     } catch (err) {
-      throw toConnectError(err);
+      throw toConnectError(err, req.contextValues.get(kLogger));
     }
   };
   const router = createConnectRouter({
@@ -62,8 +66,9 @@ export function connectApp({ routes, middleware, toConnectError }: ConnectAppOpt
     interceptors: [mapErrors],
     requestGate(ctx) {
       const rejection = ctx.values.get(kRejection);
-      if (rejection) throw toConnectError(rejection.error);
-      checkRequest(ctx, toConnectError);
+      const logger = ctx.values.get(kLogger);
+      if (rejection) throw toConnectError(rejection.error, logger);
+      checkRequest(ctx, (err) => toConnectError(err, logger));
     },
     // JSON answers show every field, as the REST API's do (proto3 would leave out false, 0 and "").
     jsonOptions: { alwaysEmitImplicit: true },
@@ -92,6 +97,8 @@ async function serve(
   rejection?: { error: unknown },
 ): Promise<Response> {
   const values = createContextValues();
+  const logger = loggerFor(c.env, { request_id: c.var.requestId });
+  values.set(kLogger, logger);
   let body: Uint8Array = new Uint8Array();
   if (rejection) {
     values.set(kRejection, rejection);
@@ -115,5 +122,7 @@ async function serve(
     signal: c.req.raw.signal,
     contextValues: values,
   };
-  return universalServerResponseToFetch(explainRefusal(handler, c.req.raw, await handler(request), toConnectError));
+  return universalServerResponseToFetch(
+    explainRefusal(handler, c.req.raw, await handler(request), (err) => toConnectError(err, logger)),
+  );
 }

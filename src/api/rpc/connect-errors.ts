@@ -2,13 +2,14 @@
  * @module api/rpc/connect-errors
  * The one error model over RPC: an {@link ApiError} becomes the Connect code that matches its REST status, with
  * the same message, and an `mcp.ErrorDetail` carrying the REST `code` and `details`. Anything unexpected is
- * logged and answered as `internal`, like REST's 500.
+ * logged (`unhandled_error`, on the request's logger) and answered as `internal`, like REST's 500.
  */
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ApiError, type ErrorCode } from "../../errors";
 import { ErrorDetailSchema } from "../../gen/mcp/service_pb";
+import { errorText, type Logger } from "../../observability/log";
 import { jsonValue } from "./json";
 
 /** Every API error code's Connect code. A new error code does not compile until it is added here. */
@@ -48,8 +49,8 @@ export function connectCode(code: ErrorCode): Code {
   }
 }
 
-/** Whatever an RPC or the middleware before it threw, as the ConnectError the client gets. */
-export function toConnectError(err: unknown): ConnectError {
+/** Whatever an RPC or the middleware before it threw, as the ConnectError the client gets; `logger` is the request's. */
+export function toConnectError(err: unknown, logger: Logger): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof ApiError) {
     const detail = {
@@ -59,6 +60,6 @@ export function toConnectError(err: unknown): ConnectError {
     // The error's headers (`WWW-Authenticate` on a 401) go out as the call's metadata.
     return new ConnectError(err.message, connectCode(err.code), err.headers, [{ desc: ErrorDetailSchema, value: detail }]);
   }
-  console.error("unhandled error", err);
+  logger.error("unhandled_error", { error: errorText(err) });
   return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
 }

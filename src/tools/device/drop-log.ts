@@ -1,8 +1,8 @@
 /**
  * @module tools/device/drop-log
  * The log of the frames a session drops, bounded however many arrive: the first drop after a quiet spell is
- * logged at once with its reason; the drops that follow within {@link DROP_SUMMARY_INTERVAL_MS} are counted by
- * {@link FrameDrop} and logged as one summary line when the interval ends. A flood of bad frames therefore
+ * logged at once with its reason (`device_frame_dropped`); the drops that follow within {@link DROP_SUMMARY_INTERVAL_MS} are counted by
+ * {@link FrameDrop} and logged as one summary line (`device_frames_dropped`) when the interval ends. A flood of bad frames therefore
  * writes one line per interval, not one per frame.
  *
  * ## Lifecycle
@@ -10,6 +10,7 @@
  * for another interval; otherwise) → quiet. {@link FrameDropLog.flush} (the relay closed) logs the summary of
  * what was counted so far and goes back to quiet.
  */
+import type { Logger } from "../../observability/log";
 import type { FrameDrop } from "./frames";
 
 /** How long drops are counted before their summary is logged. */
@@ -22,12 +23,13 @@ export class FrameDropLog {
   #since = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly sessionId: string) {}
+  /** `logger`: the session's, which names it on every line. */
+  constructor(private readonly logger: Logger) {}
 
   /** Records one dropped frame: logged now after a quiet spell, counted into the next summary otherwise. */
   record(drop: FrameDrop, reason: string): void {
     if (this.#timer === undefined) {
-      console.warn("device frame dropped", { session: this.sessionId, drop, reason });
+      this.logger.warn("device_frame_dropped", { drop, reason });
       this.#startCounting();
       return;
     }
@@ -57,8 +59,7 @@ export class FrameDropLog {
     if (this.#counts.size === 0) return false;
     const dropped = Object.fromEntries(this.#counts);
     const total = [...this.#counts.values()].reduce((sum, n) => sum + n, 0);
-    console.warn("device frames dropped", {
-      session: this.sessionId,
+    this.logger.warn("device_frames_dropped", {
       over_ms: Date.now() - this.#since,
       total,
       dropped,

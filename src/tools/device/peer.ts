@@ -26,6 +26,7 @@
 import packageJson from "../../../package.json";
 import { type DeviceMessage, DeviceTool, ToolsListPage } from "../../contract/device-frames";
 import { MAX_NOTIFICATION_PARAMS_BYTES, MAX_QUOTED_DEVICE_TEXT_CHARS } from "../../contract/limits";
+import type { Logger } from "../../observability/log";
 import { clip, utf8SizeOver } from "../../util/text";
 import { encodeRequest, FrameDrop } from "./frames";
 import { type CallOutcome, cancelled, PendingCalls } from "./pending-calls";
@@ -63,6 +64,8 @@ export class DevicePeer {
     private readonly sessionId: string,
     private readonly store: DeviceStore,
     private readonly link: DeviceLink,
+    /** The session's logger: a dropped tool entry and a failed handshake are written on it. */
+    private readonly logger: Logger,
   ) {}
 
   /** A new relay (generation `relay`) is open and has replaced any other: calls on the old one fail, the handshake starts. */
@@ -220,7 +223,7 @@ export class DevicePeer {
     for (const entry of page.data.tools) {
       const tool = DeviceTool.safeParse(entry);
       if (!tool.success) {
-        console.warn("device tool dropped: not a tool", { session: this.sessionId, entry });
+        this.logger.warn("device_tool_dropped", { entry });
         continue;
       }
       // The firmware refuses duplicate names itself; a repeated one here would be a repeated page.
@@ -254,7 +257,7 @@ export class DevicePeer {
   }
 
   #failHandshake(state: DeviceLinkState, reason: string): void {
-    console.warn("device handshake failed", { session: this.sessionId, reason });
+    this.logger.warn("device_handshake_failed", { reason });
     this.store.saveStagedTools([]);
     this.store.saveState({ ...state, handshake: null, listError: reason });
   }

@@ -19,6 +19,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/valida
 import packageJson from "../../../package.json";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { UpstreamTransport } from "../../contract/servers";
+import type { Logger } from "../../observability/log";
 import { sleep, timeoutSignal } from "../../util/abort";
 import { parseJson } from "../../util/json";
 import { answerLost, watchAnswers } from "./answer-watch";
@@ -41,6 +42,8 @@ export interface ConnectSettings {
   fetch: FetchLike;
   /** The server said its tool list changed (`notifications/tools/list_changed`). */
   onToolsChanged: () => void;
+  /** The session's logger: a failed connect and a dropped answer stream are written on it. */
+  logger: Logger;
 }
 
 /** A connected client and what it runs on. */
@@ -83,7 +86,7 @@ export async function connectWithRetries(
   const message = deadline.signal.aborted
     ? `cannot connect to ${server.name} within ${settings.connectTimeoutMs} ms`
     : `cannot connect to ${server.name}: ${upstreamMessage(lastError)}`;
-  if (!stop.aborted) console.warn("upstream connect failed", { server: server.name, reason: message });
+  if (!stop.aborted) settings.logger.warn("upstream_connect_failed", { server: server.name, reason: message });
   return { ok: false, error: lastError, message };
 }
 
@@ -92,13 +95,14 @@ async function connectOnce(server: HttpServerConfig, settings: ConnectSettings, 
   const stored = settings.store.load(server.name);
   if (stored !== null && stored.transport === "streamable-http" && stored.url === server.url) {
     const prior = priorOf(stored);
-    if (prior !== undefined) return open(server, settings, streamableTransport(server, settings.fetch, stored), signal, prior);
+    if (prior !== undefined)
+      return open(server, settings, streamableTransport(server, settings.fetch, settings.logger, stored), signal, prior);
     settings.store.clear(server.name);
   }
   if (server.transport === "sse")
     return open(server, settings, new SseClientTransport(new URL(server.url), server.headers, settings.fetch), signal, LEGACY);
   try {
-    return await open(server, settings, streamableTransport(server, settings.fetch), signal);
+    return await open(server, settings, streamableTransport(server, settings.fetch, settings.logger), signal);
   } catch (error) {
     if (server.transport === "auto" && !signal.aborted && meansTryLegacySse(error)) {
       // The SSE transport is of the 2024-11-05 era: nothing to discover.
@@ -191,13 +195,15 @@ function remember(
 function streamableTransport(
   server: HttpServerConfig,
   baseFetch: FetchLike,
+  logger: Logger,
   stored?: StoredUpstreamSession,
 ): StreamableHTTPClientTransport {
   const resumed = stored !== undefined && stored.session_id !== "";
   const transport: StreamableHTTPClientTransport = new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers: server.headers },
     fetch: watchAnswers((ids, reason) => {
-      console.warn("upstream answer stream dropped: its requests end now", { server: server.name, requests: ids, reason });
+      // Its requests end now.
+      logger.warn("upstream_answer_stream_dropped", { server: server.name, requests: ids, reason });
       answerLost(transport, ids, reason);
     }, baseFetch),
     redirectPolicy: "same-origin",

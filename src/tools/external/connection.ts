@@ -241,7 +241,8 @@ export class UpstreamConnection {
       client.onerror = (error) => {
         if (this.#opened?.client !== client) return;
         this.#lastError = `${this.server.name}: event stream lost: ${upstreamMessage(error)}`;
-        console.warn("upstream event stream lost: the connection failed", { server: this.server.name, reason: this.#lastError });
+        // The connection failed.
+        this.options.logger.warn("upstream_event_stream_lost", { server: this.server.name, reason: this.#lastError });
         this.#drop(State.failed);
         this.options.onBroken();
       };

@@ -4,11 +4,12 @@
  * session is unbound or expires. Works from what the session stored, so it needs no open connection: the object
  * may have been evicted or restarted since the upstream sessions were opened.
  *
- * Best effort: each DELETE is given {@link END_SESSION_TIMEOUT_MS}; a failure is logged and dropped (the
- * upstream expires the session itself in the end).
+ * Best effort: each DELETE is given {@link END_SESSION_TIMEOUT_MS}; a failure is logged (`upstream_session_not_ended`)
+ * and dropped (the upstream expires the session itself in the end).
  */
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { HttpServerConfig, McpServerConfig } from "../../config/mcp-servers";
+import type { Logger } from "../../observability/log";
 import { timeoutSignal } from "../../util/abort";
 import { upstreamMessage } from "./errors";
 import type { StoredUpstreamSession } from "./upstream-session";
@@ -23,6 +24,7 @@ const END_SESSION_TIMEOUT_MS = 2_000;
 export async function endUpstreamSessions(
   servers: readonly McpServerConfig[],
   sessions: readonly StoredUpstreamSession[],
+  logger: Logger,
 ): Promise<void> {
   await Promise.all(
     sessions.map(async (session) => {
@@ -32,7 +34,7 @@ export async function endUpstreamSessions(
       try {
         await endUpstreamSession(server, session);
       } catch (error) {
-        console.warn("could not end an upstream session", { server: server.name, reason: upstreamMessage(error) });
+        logger.warn("upstream_session_not_ended", { server: server.name, reason: upstreamMessage(error) });
       }
     }),
   );

@@ -19,6 +19,7 @@ import { type CachedToolList, readToolList, toolCacheKey, writeToolList } from "
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { ExternalConfig } from "../../config/schema";
 import type { SourceListing } from "../../contract/tools";
+import type { Logger } from "../../observability/log";
 import { CircuitBreaker } from "./breaker";
 import { type Catalog, listAllTools, MAX_LIST_PAGES } from "./catalog";
 import { UpstreamConnection } from "./connection";
@@ -46,6 +47,8 @@ export interface SlotContext {
   onCatalogChanged?: () => void;
   /** A server went down or came back, or its circuit opened or closed, as this session sees it. */
   onServerEvent?: (event: ServerEvent) => void;
+  /** The session's logger, for the connection's and the tool cache's own lines. */
+  logger: Logger;
 }
 
 /** A change in a server's health as one session sees it (told once per change, not once per request). */
@@ -101,6 +104,7 @@ export class ServerSlot {
       connectTimeoutMs: settings.connect_timeout_ms,
       store: context.store,
       fetch: context.fetch,
+      logger: context.logger,
       onToolsChanged: () => this.refreshInBackground(),
       onOpened: () => context.onConnectionOpened(),
       // Listed as unavailable from now on, and checked again in the background like any server found down.
@@ -177,7 +181,7 @@ export class ServerSlot {
     this.#context.onCatalogChanged?.();
     if (catalog.complete) {
       const entry: CachedToolList = { server: this.config.name, fetched_at: catalog.fetchedAt, tools: catalog.tools };
-      await writeToolList(kv, await this.#cacheKey, entry, settings.tool_cache_ttl_seconds);
+      await writeToolList(kv, await this.#cacheKey, entry, settings.tool_cache_ttl_seconds, this.#context.logger);
     }
     return { ok: true, catalog };
   }

@@ -21,6 +21,7 @@ import { executionError, fromCallToolResult } from "../result";
 import type { ExecutionResult } from "../../contract/execution";
 import type { JobProgress } from "../../contract/jobs";
 import type { ServerStatus } from "../../contract/servers";
+import type { Logger } from "../../observability/log";
 import type { SourceListing, ToolDescriptor } from "../../contract/tools";
 import type { CallOptions, ToolSource } from "../types";
 import { type Catalog, toolDescriptor } from "./catalog";
@@ -48,6 +49,8 @@ export interface ExternalSourceOptions {
   onCatalogChanged?: () => void;
   /** A server went down or came back, or its circuit opened or closed (see {@link ServerEvent}). */
   onServerEvent?: (event: ServerEvent) => void;
+  /** The session's logger: its connections' failures are written on it. */
+  logger: Logger;
 }
 
 export class ExternalToolSource implements ToolSource {
@@ -181,9 +184,9 @@ export class ExternalToolSource implements ToolSource {
   }
 
   #slotContext(): SlotContext {
-    const { settings, kv, store, fetch, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent } = this.#options;
+    const { settings, kv, store, fetch, logger, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent } = this.#options;
     const lifetime = this.#lifetime.signal;
-    return { settings, kv, store, fetch, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent, lifetime };
+    return { settings, kv, store, fetch, logger, waitUntil, onConnectionOpened, onCatalogChanged, onServerEvent, lifetime };
   }
 
   #idleCloseMs(): number {
