@@ -25,13 +25,13 @@
  *   the host itself with a content block of no type MCP knows).
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createServer as createEverything } from "@modelcontextprotocol/server-everything/dist/server/index.js";
+import { LoopbackServer, readText } from "./loopback-server.ts";
 import type { UpstreamStats } from "./stats.ts";
 
 /** How a new SSE stream starts: at once, after this many milliseconds, or never (headers only). */
@@ -45,62 +45,37 @@ interface LiveSession {
 type Transport = StreamableHTTPServerTransport | SSEServerTransport;
 
 export class UpstreamHost {
-  readonly #http: Server;
+  readonly #server = new LoopbackServer((req, res) => this.#handle(req, res));
   readonly #sessions = new Map<string, { transport: Transport; live: LiveSession }>();
   readonly #extraTools = new Set<string>();
-  #running = true;
   #sseStart: SseStart = "now";
-  #openStreams = 0;
-  #stats: UpstreamStats = {
-    initialize: 0,
-    methods: {},
-    refused: 0,
-    requests: 0,
-    running: true,
-    last_headers: {},
-    terminated: 0,
-    open_streams: 0,
-  };
 
   readonly #options: { requiredToken?: string };
 
   constructor(options: { requiredToken?: string } = {}) {
     this.#options = options;
-    this.#http = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500).end(String(error));
-      });
-    });
-    this.#http.on("connection", (socket) => {
-      if (this.#running) return;
-      this.#stats.refused++;
-      socket.destroy();
-    });
   }
 
   /** Starts listening on an ephemeral loopback port; resolves to the base URL. */
   listen(): Promise<string> {
-    return new Promise((resolve) => {
-      this.#http.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(this.#http.address() as AddressInfo).port}`));
-    });
+    return this.#server.listen();
   }
 
   stats(): UpstreamStats {
-    return { ...this.#stats, running: this.#running, open_streams: this.#openStreams };
+    return this.#server.stats();
   }
 
   /** A crash: every session is gone and every connection is cut; new ones are refused until {@link start}. */
   async stop(): Promise<void> {
-    this.#running = false;
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
-    this.#http.closeAllConnections();
+    this.#server.stop();
     await Promise.all(sessions.map(({ live }) => live.close().catch(() => undefined)));
   }
 
   /** Back up, knowing none of the sessions it had. */
   start(): void {
-    this.#running = true;
+    this.#server.start();
   }
 
   addTool(name: string): void {
@@ -120,27 +95,26 @@ export class UpstreamHost {
 
   async close(): Promise<void> {
     await this.stop();
-    await new Promise((resolve) => this.#http.close(resolve));
+    await this.#server.close();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://upstream.test");
-    this.#stats.requests++;
+    this.#server.counts.requests++;
     const redirectTo = url.pathname === "/redirect" ? url.searchParams.get("to") : null;
     if (redirectTo !== null) {
       req.resume();
       res.writeHead(307, { Location: redirectTo }).end();
       return;
     }
-    this.#stats.last_headers = Object.fromEntries(
-      Object.entries(req.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
-    );
+    this.#server.noteHeaders(req);
     if (this.#options.requiredToken !== undefined && req.headers.authorization !== `Bearer ${this.#options.requiredToken}`) {
       res.writeHead(401, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "missing or wrong bearer token" }));
       return;
     }
-    const body = req.method === "POST" ? await readJson(req) : undefined;
-    this.#count(body);
+    const text = req.method === "POST" ? await readText(req) : "";
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    this.#server.countMessages(body);
 
     if (url.pathname === "/mcp") return this.#streamable(req, res, body);
     if (url.pathname === "/mcp-quirks") return this.#streamable(req, res, body, { json: url.searchParams.has("json") });
@@ -168,8 +142,8 @@ export class UpstreamHost {
       return void res.writeHead(200, { "Content-Type": "text/event-stream" }).end(`event: message\ndata: ${answer}\n\n`);
     }
     if (session && session.transport instanceof StreamableHTTPServerTransport) {
-      if (req.method === "DELETE") this.#stats.terminated++;
-      if (req.method === "GET") this.#countOpen(res);
+      if (req.method === "DELETE") this.#server.counts.terminated++;
+      if (req.method === "GET") this.#server.countOpenStream(res);
       return session.transport.handleRequest(req, res, body);
     }
     if (sessionId === undefined && req.method === "POST") {
@@ -199,7 +173,7 @@ export class UpstreamHost {
   }
 
   async #openSse(res: ServerResponse): Promise<void> {
-    this.#countOpen(res);
+    this.#server.countOpenStream(res);
     const start = this.#sseStart;
     if (start === "never") {
       res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }).flushHeaders();
@@ -216,11 +190,6 @@ export class UpstreamHost {
     await live.mcp.connect(transport);
   }
 
-  #countOpen(res: ServerResponse): void {
-    this.#openStreams++;
-    res.on("close", () => this.#openStreams--);
-  }
-
   #newServer(quirks = false): LiveSession {
     const { server, cleanup } = createEverything();
     for (const name of this.#extraTools) registerExtraTool(server, name);
@@ -232,15 +201,6 @@ export class UpstreamHost {
         await server.close();
       },
     };
-  }
-
-  #count(body: unknown): void {
-    for (const message of Array.isArray(body) ? body : [body]) {
-      const method = typeof message === "object" && message !== null ? (message as { method?: unknown }).method : undefined;
-      if (typeof method !== "string") continue;
-      this.#stats.methods[method] = (this.#stats.methods[method] ?? 0) + 1;
-      if (method === "initialize") this.#stats.initialize++;
-    }
   }
 }
 
@@ -266,11 +226,4 @@ function callOf(body: unknown, tool: string): string | number | undefined {
   const { method, id, params } = body as { method?: unknown; id?: unknown; params?: { name?: unknown } };
   if (method !== "tools/call" || params?.name !== tool) return undefined;
   return typeof id === "string" || typeof id === "number" ? id : undefined;
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  return text ? JSON.parse(text) : undefined;
 }

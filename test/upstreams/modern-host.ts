@@ -12,62 +12,33 @@
  * `initialize` counts the refused handshakes), stop (refuses connections, a crash) and start, extra tools (the
  * open `subscriptions/listen` streams are told `notifications/tools/list_changed`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CallToolResult, createMcpHandler, inputRequired, McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { LoopbackServer, readText } from "./loopback-server.ts";
 import type { UpstreamStats } from "./stats.ts";
 
 export class ModernHost {
-  readonly #http: Server;
+  readonly #server = new LoopbackServer((req, res) => this.#handle(req, res));
   readonly #extraTools = new Set<string>();
   readonly #handler = createMcpHandler(() => this.#newServer(), { legacy: "reject" });
-  #running = true;
-  #openStreams = 0;
-  #stats: UpstreamStats = {
-    initialize: 0,
-    methods: {},
-    refused: 0,
-    requests: 0,
-    running: true,
-    last_headers: {},
-    terminated: 0,
-    open_streams: 0,
-  };
-
-  constructor() {
-    this.#http = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500).end(String(error));
-        else res.destroy();
-      });
-    });
-    this.#http.on("connection", (socket) => {
-      if (this.#running) return;
-      this.#stats.refused++;
-      socket.destroy();
-    });
-  }
 
   /** Starts listening on an ephemeral loopback port; resolves to the base URL. */
   listen(): Promise<string> {
-    return new Promise((resolve) => {
-      this.#http.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(this.#http.address() as AddressInfo).port}`));
-    });
+    return this.#server.listen();
   }
 
   stats(): UpstreamStats {
-    return { ...this.#stats, running: this.#running, open_streams: this.#openStreams };
+    return this.#server.stats();
   }
 
   /** A crash: every connection is cut (open listen streams too), and new ones are refused until {@link start}. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#http.closeAllConnections();
+    this.#server.stop();
   }
 
   start(): void {
-    this.#running = true;
+    this.#server.start();
   }
 
   addTool(name: string): void {
@@ -83,18 +54,14 @@ export class ModernHost {
   async close(): Promise<void> {
     await this.stop();
     await this.#handler.close();
-    await new Promise((resolve) => this.#http.close(resolve));
+    await this.#server.close();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.#stats.requests++;
-    this.#stats.last_headers = Object.fromEntries(
-      Object.entries(req.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
-    );
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    this.#count(body);
+    this.#server.counts.requests++;
+    this.#server.noteHeaders(req);
+    const body = await readText(req);
+    this.#server.countMessages(parsedOrNothing(body));
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
     if (url.pathname !== "/mcp") {
       res.writeHead(404).end(`no MCP endpoint at ${url.href}`);
@@ -113,29 +80,11 @@ export class ModernHost {
     const response = await this.#handler.fetch(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (!response.body) return void res.end();
-    if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
-      this.#openStreams++;
-      res.on("close", () => this.#openStreams--);
-    }
+    if (response.headers.get("content-type")?.startsWith("text/event-stream")) this.#server.countOpenStream(res);
     const reader = response.body.getReader();
     res.on("close", () => void reader.cancel().catch(() => undefined));
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value);
     res.end();
-  }
-
-  #count(body: Buffer): void {
-    let parsed: unknown;
-    try {
-      parsed = body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
-    } catch {
-      return;
-    }
-    for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
-      const method = typeof message === "object" && message !== null ? (message as { method?: unknown }).method : undefined;
-      if (typeof method !== "string") continue;
-      this.#stats.methods[method] = (this.#stats.methods[method] ?? 0) + 1;
-      if (method === "initialize") this.#stats.initialize++;
-    }
   }
 
   #newServer(): McpServer {
@@ -185,4 +134,13 @@ function text(value: string): CallToolResult {
 function taskResult(): CallToolResult {
   const task = { taskId: "task-1", status: "working", createdAt: new Date().toISOString(), ttl: 60_000 };
   return { resultType: "task", task, content: [] };
+}
+
+/** A request body's JSON, or nothing when it is empty or not JSON (the server answers that itself). */
+function parsedOrNothing(body: string): unknown {
+  try {
+    return body ? JSON.parse(body) : undefined;
+  } catch {
+    return undefined;
+  }
 }
