@@ -1,10 +1,11 @@
 /**
  * @module scripts/serve
- * `npm run serve`: the Worker in workerd as production runs it, without `wrangler dev`'s proxy in front. The
+ * `npm run serve`: the Worker in workerd as production runs it, on its own socket: neither `wrangler dev`'s proxy
+ * nor Miniflare's entry worker in front of it, and its upstream requests straight to the network. The
  * Worker is bundled once as `wrangler deploy` bundles it (`--dry-run --outdir`), and served by Miniflare's API
  * (the package wrangler itself runs on) with the bindings wrangler.toml declares, and with local Durable Object and
  * KV storage persisted where `npm start` keeps it (`--persist-to`, default `.wrangler/state`): the two read and
- * write the same sessions. No reload on edits, no inspector, no request log lines.
+ * write the same sessions. No reload on edits; the Worker's own JSON log lines on standard output.
  *
  * Flags (the ones `npm start` takes that matter here): `--port` (default 8787), `--ip` (default 127.0.0.1),
  * `--persist-to DIR`, `--var NAME:value` (repeatable; `API_KEYS` defaults to `npm start`'s dev key, as there),
@@ -60,8 +61,10 @@ async function main(): Promise<void> {
   void modulesRules;
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
-      host: values.ip,
-      port: Number(values.port),
+      // Miniflare's own entry socket (its entry worker emulates the edge in front of the Worker) on a port of its
+      // choosing: requests reach the Worker on its own socket below.
+      host: "127.0.0.1",
+      port: 0,
       inspectorPort: values["inspector-port"] === undefined ? undefined : Number(values["inspector-port"]),
       resourcePersistencePath: join(values["persist-to"], "v3"),
       // The Worker writes its own `request` line per request; Miniflare's would cost a loopback request each.
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
           rootPath: dir,
           modules: true,
           scriptPath: script,
+          // The Worker on its own socket, as workerd serves it in production: no JS worker in front of it.
+          unsafeDirectSockets: [{ host: values.ip, port: Number(values.port) }],
           bindings: Object.assign({}, workerOptions.bindings, vars),
           // Upstream MCP requests go straight to the network (Env `UPSTREAM_NETWORK`), as on Cloudflare: Miniflare
           // sends the Worker's own fetch() through an outbound worker of its own first.
@@ -81,8 +86,9 @@ async function main(): Promise<void> {
       ],
     }),
   );
-  const url = await miniflare.ready;
-  console.log(`serving ${url.href} (workerd, no dev proxy; state in ${values["persist-to"]})`);
+  await miniflare.ready;
+  const url = `http://${values.ip}:${values.port}/`;
+  console.log(`serving ${url} (workerd, no dev proxy; state in ${values["persist-to"]})`);
   const stop = async () => {
     await miniflare.dispose();
     await rm(dir, { recursive: true, force: true });
