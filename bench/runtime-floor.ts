@@ -1,7 +1,8 @@
 /**
  * @module bench/runtime-floor
  * `npm run bench:floor`: what the runtime alone costs a call, with none of the service's code. Serves a bare
- * probe Worker and Durable Object in workerd through Miniflare (as `npm run serve` serves the service) and times,
+ * probe Worker and Durable Object in workerd through Miniflare, on the Worker's own socket (as `npm run serve`
+ * serves the service), and times,
  * one caller at a time, the same `echo` `tools/call` on the stock upstream: sent from Node directly; through the
  * Worker with its global `fetch()` (which Miniflare sends through an outbound worker of its own) and with a direct
  * network binding (what `npm run serve` gives the service); through the Worker and a Durable Object; and the same
@@ -11,6 +12,7 @@
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startStockUpstream } from "./peers.ts";
+import { freePort } from "../scripts/service.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const CALLS = Number(process.env.BENCH_CALLS ?? 400);
@@ -58,8 +60,11 @@ export default {
     return new Response(await env.PROBE.getByName("probe").call(path === "/do-write"));
   },
 };`;
+const port = await freePort();
 const miniflare = new Miniflare(
   convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
     logRequests: false,
     workers: [
       {
@@ -69,11 +74,13 @@ const miniflare = new Miniflare(
         compatibilityDate: "2025-09-01",
         serviceBindings: { NET: { network: { allow: ["public", "private", "local"] } } },
         durableObjects: { PROBE: { className: "Probe", useSQLite: true } },
+        unsafeDirectSockets: [{ host: "127.0.0.1", port }],
       },
     ],
   }),
 );
-const base = (await miniflare.ready).href.replace(/\/$/, "");
+await miniflare.ready;
+const base = `http://127.0.0.1:${port}`;
 
 const paths: Array<[string, () => Promise<Response>]> = [
   ["Node → upstream (the floor)", () => fetch(stock.url, callInit)],
