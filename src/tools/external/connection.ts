@@ -14,8 +14,8 @@
  *   at its own, and the connect carries on for the others. Reaching the deadline (or `close()`) closes the
  *   transport, which ends whatever the connect is stuck on (an SSE stream that never names its endpoint).
  * - `ready` → `failed` when a request finds the server unreachable, when the stream carrying a request's answer
- *   drops (see answer-watch.ts), or when the SSE stream breaks (`onBroken` tells the owner, as no request
- *   may be running to say so); the next request connects again (`failed` → `connecting`).
+ *   drops (see answer-watch.ts and direct-call.ts), or when the SSE stream breaks (`onBroken` tells the owner,
+ *   as no request may be running to say so); the next request connects again (`failed` → `connecting`).
  * - `ready` → `idle` by {@link UpstreamConnection.closeIdle} when no request runs: its streams end, a stored
  *   Streamable HTTP session is kept for the next request to resume.
  * - `ready`: a request the server rejects because it no longer knows our session (restart, expiry) initializes

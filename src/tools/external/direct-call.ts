@@ -123,9 +123,9 @@ async function postCall(
 }
 
 /**
- * Reads an SSE answer until the message that answers the call (returned), handing every other message on. The rest of the
- * stream is read on in the background (its connection is reused), no longer parsed. A stream that ends or breaks
- * first is a connection-closed error, so the call ends at once rather than at its timeout.
+ * Reads an SSE answer until the message that answers the call (returned), handing every other message on. The
+ * rest of the stream is read on in the background (its connection is reused), no longer parsed. A stream that ends
+ * or breaks first is a connection-closed error, so the call ends at once rather than at its timeout.
  */
 async function readStream(body: ReadableStream, deliver: (message: unknown) => boolean): Promise<unknown> {
   const reader = (body as ReadableStream<Uint8Array>).getReader();
