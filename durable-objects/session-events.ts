@@ -27,10 +27,13 @@ import {
   EVENTS_LOST,
   type EventFrame,
   type EventsLostData,
+  MAX_JOB_EVENT_RESULT_BYTES,
   type SessionEventData,
   type SessionEventKind,
 } from "../src/contract/events";
+import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
 import type { SourceReport, ToolSourceKind } from "../src/contract/tools";
+import { utf8SizeOver } from "../src/util/text";
 import type { ServiceConfig } from "../src/config/schema";
 import { answerClose, RelayCloseCode } from "./device-relay";
 import type { SqlEventLog, ToolCounts } from "./event-storage";
@@ -53,8 +56,13 @@ export class SessionEvents {
   }
 
   /** A job progressed or finished: the one call the jobs of asynchronous executes make. */
-  job(data: SessionEventData["job"]): void {
-    this.emit("job", data);
+  /** A job's change (started, progressed, finished); a finished job's result rides along unless it is large. */
+  job(job: JobView): void {
+    const { job_id, tool_name, status, progress, result } = job;
+    // A large result stays out of the event log (the gateway reads it with GET on the job).
+    const finished = FINISHED_JOB_STATUSES.includes(status);
+    const small = finished && result && utf8SizeOver(JSON.stringify(result), MAX_JOB_EVENT_RESULT_BYTES) === null;
+    this.emit("job", { job_id, tool_name, status, ...progress, ...(small && { result }) });
   }
 
   /**

@@ -27,8 +27,6 @@ import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
 import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
-import { MAX_JOB_EVENT_RESULT_BYTES } from "../src/contract/events";
-import { utf8SizeOver } from "../src/util/text";
 import type { ServerStatus } from "../src/contract/servers";
 import type { SessionView } from "../src/contract/session";
 import type { ToolList } from "../src/contract/tools";
@@ -341,12 +339,8 @@ export class SessionObject extends DurableObject<Env> {
    * job moves the alarm, which deletes it after its retention.
    */
   #onJobChange(job: JobView): void {
-    const finished = FINISHED_JOB_STATUSES.includes(job.status);
-    const { job_id, tool_name, status, progress, result } = job;
-    // A large result stays out of the event log (the gateway reads it with GET on the job).
-    const small = finished && result && utf8SizeOver(JSON.stringify(result), MAX_JOB_EVENT_RESULT_BYTES) === null;
-    this.#events.job({ job_id, tool_name, status, ...progress, ...(small && { result }) });
-    if (finished) this.#rearmLater();
+    this.#events.job(job);
+    if (FINISHED_JOB_STATUSES.includes(job.status)) this.#rearmLater();
   }
 
   /** Moves the alarm in the background: a new reason came up (an upstream connection opened, a job finished). */
