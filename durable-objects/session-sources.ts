@@ -5,6 +5,7 @@
  * one router; the policy
  * that router enforces (the servers' and the session's tool filters); and the session a tool call runs for.
  */
+import type { FetchLike } from "@modelcontextprotocol/client";
 import type { ServiceConfig } from "../src/config/schema";
 import type { SourceReport } from "../src/contract/tools";
 import { DeviceToolSource } from "../src/tools/device/source";
@@ -14,7 +15,6 @@ import type { Env } from "../src/env";
 import type { Logger } from "../src/observability/log";
 import type { DevicePeer } from "../src/tools/device/peer";
 import type { ServerEvent } from "../src/tools/external/server-slot";
-import { upstreamFetch } from "../src/tools/external/connect";
 import type { UpstreamSessionStore } from "../src/tools/external/upstream-session";
 import { ExternalToolSource } from "../src/tools/external/source";
 import { LocalToolSource } from "../src/tools/local/source";
@@ -40,8 +40,8 @@ export interface SessionSourcesOptions {
   kv: KVNamespace;
   /** Where the external servers' resumable sessions are kept. */
   upstreamSessions: UpstreamSessionStore;
-  /** A direct network binding for upstream requests, when the runner gives one (Env `UPSTREAM_NETWORK`). */
-  network: Fetcher | undefined;
+  /** How upstream requests go out (connect.ts `upstreamFetch`). */
+  fetch: FetchLike;
   peer: DevicePeer;
   waitUntil: (promise: Promise<unknown>) => void;
   /** An upstream connection opened: the alarm must now also close it once idle. */
@@ -65,7 +65,7 @@ export function buildSessionSources(options: SessionSourcesOptions): SessionSour
     settings: config.external,
     kv: options.kv,
     store: options.upstreamSessions,
-    fetch: upstreamFetch(options.network),
+    fetch: options.fetch,
     waitUntil: options.waitUntil,
     onConnectionOpened: options.onConnectionOpened,
     onCatalogChanged: options.onCatalogChanged,

@@ -23,7 +23,7 @@
  * session-events); everything else is RPC.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { CallToolResult } from "@modelcontextprotocol/client";
+import type { CallToolResult, FetchLike } from "@modelcontextprotocol/client";
 import type { FrameReceipt } from "../src/contract/device-frames";
 import type { BatchResults } from "../src/contract/batch";
 import { FINISHED_JOB_STATUSES, type JobView } from "../src/contract/jobs";
@@ -35,6 +35,7 @@ import type { ServiceConfig } from "../src/config/schema";
 import type { Env } from "../src/env";
 import { ApiError } from "../src/errors";
 import { loggerFor } from "../src/observability/env-logger";
+import { upstreamFetch } from "../src/tools/external/connect";
 import { endUpstreamSessions } from "../src/tools/external/end-sessions";
 import { answerClose } from "./device-relay";
 import { expiresAt, nextAlarmAt } from "./session-alarm";
@@ -83,6 +84,8 @@ export class SessionObject extends DurableObject<Env> {
   readonly #metrics: SessionMetrics;
   readonly #runner: SessionRunner;
   readonly #agent: SessionAgent;
+  /** How upstream requests go out: the runner's direct network binding when it gives one. */
+  readonly #upstreamFetch: FetchLike;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -111,6 +114,7 @@ export class SessionObject extends DurableObject<Env> {
       metrics: this.#metrics,
     });
     this.#agent = new SessionAgent(ctx, env);
+    this.#upstreamFetch = upstreamFetch(env.UPSTREAM_NETWORK);
   }
 
   async bind(command: BindCommand): Promise<SessionOutcome<BindOutcome>> {
@@ -376,7 +380,9 @@ export class SessionObject extends DurableObject<Env> {
     this.#sources?.external.reset(reason);
     // Ending the upstream sessions waits on the upstreams: it does not hold up the caller.
     if (upstreamSessions.length > 0)
-      this.ctx.waitUntil(endUpstreamSessions(this.#config().mcpServers, upstreamSessions, this.#log.logger(binding)));
+      this.ctx.waitUntil(
+        endUpstreamSessions(this.#config().mcpServers, upstreamSessions, this.#log.logger(binding), this.#upstreamFetch),
+      );
     await this.ctx.storage.deleteAlarm();
     await this.#storage.deleteAll();
     if (binding) {
@@ -399,7 +405,7 @@ export class SessionObject extends DurableObject<Env> {
       policy: toolPolicy(this.#config(), binding),
       kv: this.env.TOOL_CACHE,
       upstreamSessions: this.#storage.upstreamSessions,
-      network: this.env.UPSTREAM_NETWORK,
+      fetch: this.#upstreamFetch,
       peer: this.#device.peer(binding),
       waitUntil: (promise) => this.ctx.waitUntil(promise),
       onConnectionOpened: () => this.#rearmLater(),

@@ -60,7 +60,8 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 200));
     view = await json(await fetch(`${api}/jobs/${String(job.job_id)}?session_id=${SESSION}`, { headers }));
   }
-  check("the job ends with its result and its progress", view.status === "succeeded" && view.progress !== undefined, view);
+  const progressed = view.progress !== null && view.progress !== undefined;
+  check("the job ends with its result and its progress", view.status === "succeeded" && progressed, view);
 
   const device = await connectSimulatedDevice(service.url, SESSION, DEV_KEY);
   try {

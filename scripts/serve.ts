@@ -80,8 +80,13 @@ async function main(): Promise<void> {
           unsafeDirectSockets: [{ host: values.ip, port: Number(values.port) }],
           bindings: Object.assign({}, workerOptions.bindings, vars),
           // Upstream MCP requests go straight to the network (Env `UPSTREAM_NETWORK`), as on Cloudflare: Miniflare
-          // sends the Worker's own fetch() through an outbound worker of its own first.
-          serviceBindings: { UPSTREAM_NETWORK: { network: { allow: ["public", "private", "local"] } } },
+          // sends the Worker's own fetch() through an outbound worker of its own first. HTTPS upstreams are checked
+          // against the public CAs browsers trust, as Miniflare's own network service checks them.
+          serviceBindings: {
+            UPSTREAM_NETWORK: {
+              network: { allow: ["public", "private", "local"], tlsOptions: { trustBrowserCas: true } },
+            },
+          },
         },
       ],
     }),

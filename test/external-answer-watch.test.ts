@@ -30,6 +30,10 @@ describe("answer streams", () => {
     expect(await watched(progress)).toEqual([{ ids: [7], reason: "the server ended the answer stream without answering" }]);
   });
 
+  it("a stream that ends cleanly after an event id reports nothing: the SDK resumes it (polling)", async () => {
+    expect(await watched(`id: 1\nretry: 50\ndata: \n\n${progress}`)).toEqual([]);
+  });
+
   it("a stream that carried the answer reports nothing", async () => {
     expect(await watched(progress + answer)).toEqual([]);
   });

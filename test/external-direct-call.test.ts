@@ -9,7 +9,7 @@
 import { describe, expect, inject, it } from "vitest";
 import type { JobProgress } from "../src/contract/jobs";
 import { newExternalSource } from "./external-source";
-import { anyNumber, stringContaining } from "./matchers";
+import { anyNumber, stringContaining, stringMatching } from "./matchers";
 import { CONTRACT_SESSION } from "./tool-sources/contract";
 
 const call = { session: CONTRACT_SESSION };
@@ -60,7 +60,25 @@ describe("direct tool calls", { timeout: 30_000 }, () => {
     const { source, close } = quirksSource(false);
     try {
       const ping = await listed(source, "mcp_ping_client");
-      expect(await source.callTool(ping, {}, call)).toMatchObject({ success: true, result: "the client answered the ping" });
+      // The request id says the call went the direct way (the SDK client's ids are numbers).
+      expect(await source.callTool(ping, {}, call)).toMatchObject({
+        success: true,
+        result: stringMatching(/^the client answered the ping \(request call-[0-9a-f]{8}-\d+\)$/),
+      });
+    } finally {
+      await close();
+    }
+  });
+
+  it("resumes a stream the server closed before answering (Last-Event-ID), and gets the answer", async () => {
+    const { source, close } = quirksSource(false);
+    try {
+      const polled = await listed(source, "mcp_polled_echo");
+      expect(await source.callTool(polled, {}, call)).toMatchObject({
+        success: true,
+        result: "answered after the stream closed",
+      });
+      expect(source.status()[0]).toMatchObject({ status: "ready" });
     } finally {
       await close();
     }

@@ -8,12 +8,18 @@ import { ApiError } from "../errors";
 /** The body's bytes; `payload_too_large` when it declares or turns out to be longer than `limit`. */
 export async function readBodyCapped(request: Request, limit: number): Promise<Uint8Array> {
   const tooLarge = () => new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit });
-  const declared = Number(request.headers.get("Content-Length") ?? NaN);
-  if (declared > limit) throw tooLarge();
+  const length = request.headers.get("Content-Length");
+  const declared = length !== null && /^\d+$/.test(length) ? Number(length) : null;
+  if (declared !== null && declared > limit) throw tooLarge();
   if (!request.body) return new Uint8Array();
-  // A declared length is the body's length (the runtime holds the request to it): read at once, natively, which
-  // costs a fraction of reading chunk by chunk. An undeclared (chunked) body is read in chunks, counted on the way.
-  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
+  // A body of declared length alone (not chunked as well) is held to it by the runtime: read at once, natively,
+  // which costs a fraction of reading chunk by chunk, and checked again. Any other body is read in chunks, counted
+  // on the way, so no more than the limit is ever read.
+  if (declared !== null && !request.headers.has("Transfer-Encoding")) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw tooLarge();
+    return bytes;
+  }
   // The runtime types a request body as a stream of `any`; its chunks are bytes.
   const reader = (request.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];

@@ -21,13 +21,16 @@
  * - an unknown path is answered 404 with a message that quotes the full URL asked for;
  * - quirks, at `/mcp-quirks` (Streamable HTTP; with `?json` its POSTs are answered with JSON rather than event
  *   streams): its sessions have two more tools, `ping_client` (sends the client a `ping` request in the middle of the
- *   call, on the call's own stream, and answers once the client answered it) and `malformed_result` (answered by
- *   the host itself with a content block of no type MCP knows).
+ *   call, on the call's own stream, and answers naming the request id once the client answered it),
+ *   `polled_echo` (closes the call's stream at once and answers 150 ms later: the client must resume the stream
+ *   with `Last-Event-ID`, the 2025-11-25 polling; quirks sessions keep their events for that) and `malformed_result`
+ *   (answered by the host itself with a content block of no type MCP knows).
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { InMemoryEventStore } from "@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js";
 import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createServer as createEverything } from "@modelcontextprotocol/server-everything/dist/server/index.js";
@@ -151,6 +154,8 @@ export class UpstreamHost {
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         enableJsonResponse: quirks?.json ?? false,
+        // Quirks sessions give their events ids and may close a call's stream early: clients resume (polling).
+        ...(quirks ? { eventStore: new InMemoryEventStore(), retryInterval: 50 } : {}),
         onsessioninitialized: (id) => {
           this.#sessions.set(id, { transport, live });
         },
@@ -213,7 +218,12 @@ function registerExtraTool(server: McpServer, name: string): void {
 function registerQuirks(server: McpServer): void {
   server.registerTool("ping_client", { description: "Pings the client in the middle of the call" }, async (extra) => {
     await extra.sendRequest({ method: "ping" }, EmptyResultSchema);
-    return { content: [{ type: "text" as const, text: "the client answered the ping" }] };
+    return { content: [{ type: "text" as const, text: `the client answered the ping (request ${String(extra.requestId)})` }] };
+  });
+  server.registerTool("polled_echo", { description: "Closes the call's stream, then answers" }, async (extra) => {
+    extra.closeSSEStream?.();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return { content: [{ type: "text" as const, text: "answered after the stream closed" }] };
   });
   // Listed like any tool; its calls are answered by the host itself (see `#streamable`): the SDK's server would
   // not send a result that breaks the protocol.

@@ -57,7 +57,8 @@ export function answerLost(transport: StreamableHTTPClientTransport, ids: readon
 
 /**
  * `stream`, passed through as it is read, crossing off each id answered on the way; once it ends or fails, reports
- * the ids left unless `signal` ended it. A failure still reaches the reader.
+ * the ids left unless `signal` ended it, or it ended cleanly after an event id (the SDK resumes that one with
+ * `Last-Event-ID`). A failure still reaches the reader.
  */
 function watch(
   stream: ReadableStream,
@@ -67,8 +68,11 @@ function watch(
 ): ReadableStream<Uint8Array> {
   const reader = (stream as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
+  // A stream that gave its events ids and then ends cleanly is one the SDK resumes (2025-11-25 polling).
+  let resumable = false;
   const parser = createParser({
     onEvent: (event) => {
+      if (event.id !== undefined) resumable = true;
       if (event.event !== undefined && event.event !== "message") return;
       const id = answeredId(event.data);
       if (id !== undefined) ids.delete(id);
@@ -87,7 +91,7 @@ function watch(
         throw error;
       }
       if (chunk.done) {
-        report("the server ended the answer stream without answering");
+        if (!resumable) report("the server ended the answer stream without answering");
         controller.close();
         return;
       }

@@ -51,6 +51,8 @@ export interface OpenedClient {
   client: Client;
   transport: StreamableHTTPClientTransport | SseClientTransport;
   kind: UpstreamTransport;
+  /** Aborted when the connection drops the client: ends what still runs on it outside the SDK (direct-call.ts). */
+  lifetime: AbortController;
 }
 
 /** The opened client, or the last attempt's error and the message the connection reports for it. */
@@ -166,7 +168,7 @@ async function open(
     // is ready without it, and a server that refuses it is still listed (the tool-list TTL picks changes up).
     client.listen({ toolsListChanged: true }).catch(() => undefined);
   }
-  return { client, transport, kind };
+  return { client, transport, kind, lifetime: new AbortController() };
 }
 
 /** Stores what lets a woken object carry on without a new handshake (or probe) with this server. */

@@ -253,8 +253,10 @@ export class UpstreamConnection {
 
   /** Forgets the client (closing it in the background) and moves to `next`. */
   #drop(next: ConnectionState): void {
-    const client = this.#opened?.client;
+    const opened = this.#opened;
+    const client = opened?.client;
     this.#opened = undefined;
+    opened?.lifetime.abort(new Error(`${this.server.name}: the connection closed`));
     if (this.#state !== State.closed) this.#enter(next);
     if (client) void client.close().catch(() => undefined);
   }

@@ -7,7 +7,7 @@
  * Best effort: each DELETE is given {@link END_SESSION_TIMEOUT_MS}; a failure is logged (`upstream_session_not_ended`)
  * and dropped (the upstream expires the session itself in the end).
  */
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { type FetchLike, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { HttpServerConfig, McpServerConfig } from "../../config/mcp-servers";
 import type { Logger } from "../../observability/log";
 import { timeoutSignal } from "../../util/abort";
@@ -19,12 +19,13 @@ const END_SESSION_TIMEOUT_MS = 2_000;
 
 /**
  * Ends every session in `sessions` whose server is still configured at the same URL (its configured headers,
- * credentials included, are sent to that URL only). Never throws.
+ * credentials included, are sent to that URL only), with `baseFetch` (connect.ts `upstreamFetch`). Never throws.
  */
 export async function endUpstreamSessions(
   servers: readonly McpServerConfig[],
   sessions: readonly StoredUpstreamSession[],
   logger: Logger,
+  baseFetch: FetchLike,
 ): Promise<void> {
   await Promise.all(
     sessions.map(async (session) => {
@@ -32,7 +33,7 @@ export async function endUpstreamSessions(
       // A 2026-07-28 server's entry holds no session (that era has none): nothing to end.
       if (!server || server.url !== session.url || session.transport !== "streamable-http" || session.session_id === "") return;
       try {
-        await endUpstreamSession(server, session);
+        await endUpstreamSession(server, session, baseFetch);
       } catch (error) {
         logger.warn("upstream_session_not_ended", { server: server.name, reason: upstreamMessage(error) });
       }
@@ -40,7 +41,7 @@ export async function endUpstreamSessions(
   );
 }
 
-async function endUpstreamSession(server: HttpServerConfig, session: StoredUpstreamSession): Promise<void> {
+async function endUpstreamSession(server: HttpServerConfig, session: StoredUpstreamSession, baseFetch: FetchLike): Promise<void> {
   const transport = new StreamableHTTPClientTransport(new URL(session.url), {
     sessionId: session.session_id,
     ...(session.protocol_version ? { protocolVersion: session.protocol_version } : {}),
@@ -49,7 +50,7 @@ async function endUpstreamSession(server: HttpServerConfig, session: StoredUpstr
     fetch: async (url, init) => {
       const deadline = timeoutSignal(END_SESSION_TIMEOUT_MS);
       try {
-        return await fetch(url, { ...init, signal: deadline.signal });
+        return await baseFetch(url, { ...init, signal: deadline.signal });
       } finally {
         deadline.clear();
       }

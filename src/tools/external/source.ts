@@ -98,7 +98,8 @@ export class ExternalToolSource implements ToolSource {
     const slot = this.#slots.find((s) => s.config.name === tool.server);
     if (!slot) return executionError("upstream_unavailable", `server "${tool.server}" is not configured any more`);
     if (!slot.breaker.tryAcquire()) return executionError("upstream_unavailable", slot.circuitOpenMessage());
-    const { settings } = this.#options;
+    const { settings, fetch, logger } = this.#options;
+    const route = { server: slot.config, fetch, logger };
     const timeoutMs = Math.min(
       options.timeoutMs ?? slot.config.timeout_ms ?? settings.call_timeout_ms,
       settings.max_call_timeout_ms,
@@ -107,8 +108,7 @@ export class ExternalToolSource implements ToolSource {
       (opened, requestOptions) =>
         callTool(
           opened,
-          slot.config,
-          this.#options.fetch,
+          route,
           { name: tool.original_name, arguments: args },
           {
             ...requestOptions,
