@@ -28,6 +28,9 @@ const stock = await startStockUpstream();
 const service = await startService({
   runner: "serve",
   vars: { MCP_SERVERS: JSON.stringify({ mcpServers: { stock: { url: stock.url, transport: "streamable-http" } } }) },
+}).catch(async (error: unknown) => {
+  await stock.stop();
+  throw error;
 });
 const api = `${service.url}/api/v1/mcp`;
 const post = (path: string, body: unknown) => fetch(`${api}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
