@@ -7,17 +7,16 @@
  * workerd and Miniflare's Node process, mcp-hub, the upstream, and this process (the load generator). On a machine
  * where every process shares the same cores, throughput follows the sum; each path's own share is what it can change.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { bindBenchSession, executeCall, hubEchoCall } from "./calls.ts";
 import { loopLoad } from "./load.ts";
 import { startMcpHub, startStockUpstream } from "./peers.ts";
+import { processCpu } from "./proc-cpu.ts";
 import { DEV_KEY, startService } from "../scripts/service.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
 const WARMUP_S = 0.5;
 const CONNECTIONS = 50;
-/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
-const TICKS_PER_S = 100;
 
 /** Which of the bench's processes a command line is, or null for any other. */
 function roleOf(pid: number, cmdline: string): string | null {
@@ -32,21 +31,9 @@ function roleOf(pid: number, cmdline: string): string | null {
 /** CPU time (ms) spent so far by each role's processes. */
 async function cpuByRole(): Promise<Map<string, number>> {
   const totals = new Map<string, number>();
-  for (const pid of (await readdir("/proc")).filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      const [cmdline, stat] = await Promise.all([
-        readFile(`/proc/${pid}/cmdline`, "utf8"),
-        readFile(`/proc/${pid}/stat`, "utf8"),
-      ]);
-      const role = roleOf(Number(pid), cmdline);
-      if (role === null) continue;
-      // Fields after the parenthesised command: state, ppid, …, utime (14th field), stime (15th).
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ms = ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_S) * 1000;
-      totals.set(role, (totals.get(role) ?? 0) + ms);
-    } catch {
-      // exited meanwhile
-    }
+  for (const { pid, cmdline, cpuMs } of await processCpu()) {
+    const role = roleOf(pid, cmdline);
+    if (role !== null) totals.set(role, (totals.get(role) ?? 0) + cpuMs);
   }
   return totals;
 }
@@ -58,37 +45,10 @@ const service = await startService({
 });
 const hub = await startMcpHub(stock.url);
 try {
-  const auth = { Authorization: `Bearer ${DEV_KEY}`, "Content-Type": "application/json" };
-  const bind = await fetch(`${service.url}/api/v1/mcp/sessions/bench/bind`, {
-    method: "POST",
-    headers: auth,
-    body: JSON.stringify({ device_id: "bench-device", client_id: "bench-client" }),
-  });
-  if (!bind.ok) throw new Error(`bind failed: ${bind.status} ${await bind.text()}`);
+  await bindBenchSession(service.url, "bench", DEV_KEY);
   const paths: Array<[string, () => Promise<boolean>]> = [
-    [
-      "service",
-      async () => {
-        const res = await fetch(`${service.url}/api/v1/mcp/tools/mcp_echo/execute`, {
-          method: "POST",
-          headers: auth,
-          body: JSON.stringify({ session_id: "bench", arguments: { message: "bench" } }),
-        });
-        return res.ok && ((await res.json()) as { success: boolean }).success;
-      },
-    ],
-    [
-      "mcp-hub",
-      async () => {
-        const res = await fetch(`${hub.url}/api/servers/tools`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ server_name: hub.server, tool: "echo", arguments: { message: "bench" } }),
-        });
-        const body = (await res.json()) as { result?: { isError?: boolean } };
-        return res.ok && body.result !== undefined && body.result.isError !== true;
-      },
-    ],
+    ["service", executeCall(service.url, "bench", DEV_KEY, "mcp_echo")],
+    ["mcp-hub", hubEchoCall(hub)],
   ];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, call] of paths) {

@@ -10,9 +10,11 @@
  *
  * Settings: BENCH_ROUNDS (default 5), BENCH_DURATION_S (default 3) and BENCH_WARMUP_S (default 1) per round.
  */
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { bindBenchSession } from "./calls.ts";
 import { httpLoad, type Measurement } from "./load.ts";
+import { processCpu } from "./proc-cpu.ts";
 import { machine } from "./report.ts";
 import { ROOT, startService, type RunningService } from "../scripts/service.ts";
 
@@ -22,8 +24,6 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 1);
 const CONCURRENCIES = [1, 50] as const;
 const SESSION = "bench-metrics";
 const VARIANTS = ["metrics on", "metrics off"] as const;
-/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
-const TICKS_PER_S = 100;
 type Variant = (typeof VARIANTS)[number];
 
 const services = {
@@ -32,7 +32,7 @@ const services = {
 } satisfies Record<Variant, RunningService>;
 
 try {
-  for (const service of Object.values(services)) await bind(service);
+  for (const service of Object.values(services)) await bindBenchSession(service.url, SESSION, service.apiKey);
   const rows = [];
   for (const connections of CONCURRENCIES) {
     const rounds: Record<Variant, Round[]> = { "metrics on": [], "metrics off": [] };
@@ -75,15 +75,6 @@ try {
   await Promise.all(Object.values(services).map((s) => s.stop()));
 }
 
-async function bind(service: RunningService): Promise<void> {
-  const res = await fetch(`${service.url}/api/v1/mcp/sessions/${SESSION}/bind`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${service.apiKey}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ device_id: "bench-device", client_id: "bench-client" }),
-  });
-  if (!res.ok) throw new Error(`bind failed: ${res.status} ${await res.text()}`);
-}
-
 type Round = Measurement & { cpu_ms_per_request: number };
 
 /** One round of executes on `service`, with the CPU its processes spent per request. */
@@ -98,27 +89,10 @@ async function measured(service: RunningService, connections: number): Promise<R
 
 /** User and system CPU (ms) of every process in the process group of the workerd serving `port`. */
 async function groupCpuMs(port: number): Promise<number> {
-  const stats = await Promise.all(
-    (await readdir("/proc"))
-      .filter((p) => /^\d+$/.test(p))
-      .map(async (pid) => {
-        try {
-          const [cmdline, stat] = await Promise.all([
-            readFile(`/proc/${pid}/cmdline`, "utf8"),
-            readFile(`/proc/${pid}/stat`, "utf8"),
-          ]);
-          // Fields after the parenthesised command: state, ppid, pgrp, …, utime (14th field), stime (15th).
-          const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-          return { cmdline, pgrp: fields[2], cpuTicks: Number(fields[11]) + Number(fields[12]) };
-        } catch {
-          return null; // exited meanwhile
-        }
-      }),
-  );
-  const workerd = stats.find((s) => s?.cmdline.includes(`--socket-addr=entry=127.0.0.1:${port}`));
+  const processes = await processCpu();
+  const workerd = processes.find((p) => p.cmdline.includes(`--socket-addr=entry=127.0.0.1:${port}`));
   if (!workerd) throw new Error(`no workerd serving port ${port}`);
-  const ticks = stats.reduce((sum, s) => sum + (s && s.pgrp === workerd.pgrp ? s.cpuTicks : 0), 0);
-  return (ticks / TICKS_PER_S) * 1000;
+  return processes.reduce((sum, p) => sum + (p.pgrp === workerd.pgrp ? p.cpuMs : 0), 0);
 }
 
 function execute(service: RunningService, connections: number): Promise<Measurement> {

@@ -6,6 +6,7 @@
  * every 50 ms. Prints the GET latencies before, during and after the flood; the target is a p50 under 100 ms
  * during it.
  */
+import { bindBenchSession } from "./calls.ts";
 import { DEV_KEY, startService } from "../scripts/service.ts";
 
 const RATE = Number(process.argv[2] ?? 1_000);
@@ -60,12 +61,7 @@ async function getLatencies(baseUrl: string, ms: number): Promise<Latencies> {
 async function main(): Promise<void> {
   const service = await startService({ vars: { RATE_LIMITS: "off" } });
   try {
-    const bind = await fetch(`${service.url}/api/v1/mcp/sessions/${SESSION}/bind`, {
-      method: "POST",
-      headers: HEADERS,
-      body: JSON.stringify({ device_id: "bench-device", client_id: "bench-client" }),
-    });
-    if (!bind.ok) throw new Error(`bind failed: ${bind.status} ${await bind.text()}`);
+    await bindBenchSession(service.url, SESSION, API_KEY);
     // Node's WebSocket (undici) takes request headers as a non-standard option.
     const relayUrl = `${service.url.replace(/^http/, "ws")}/api/v1/mcp/sessions/${SESSION}/relay`;
     const ws = new WebSocket(relayUrl, { headers: { Authorization: `Bearer ${API_KEY}` } });

@@ -10,6 +10,7 @@
  * run, for a quick look (the report then holds those only).
  */
 import { join } from "node:path";
+import { bindBenchSession } from "./calls.ts";
 import { connectSimulatedDevice } from "./device.ts";
 import { startMcpHub, startStockUpstream } from "./peers.ts";
 import { checkTargets, compare, initializeCheck, machine, writeReport, type ScenarioResult } from "./report.ts";
@@ -21,7 +22,6 @@ const CELL: Cell = { durationS: Number(process.env.BENCH_DURATION_S ?? 5), warmu
 const RUNNERS = (process.env.BENCH_RUNNERS ?? "serve,dev").split(",").map((r) => r.trim()) as Runner[];
 const ONLY = process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim());
 const CONCURRENCIES = [1, 50] as const;
-const JSON_HEADERS = { Authorization: `Bearer ${DEV_KEY}`, "Content-Type": "application/json" };
 const SESSION = "bench-session";
 
 async function measureAll(scenarios: Scenario[], results: ScenarioResult[]): Promise<void> {
@@ -52,12 +52,7 @@ async function benchRunner(runner: Runner, upstreams: { stock: string; host: str
     stateDir: join(ROOT, "bench", ".tmp", `state-${runner}`),
   });
   try {
-    const bind = await fetch(`${service.url}/api/v1/mcp/sessions/${SESSION}/bind`, {
-      method: "POST",
-      headers: JSON_HEADERS,
-      body: JSON.stringify({ device_id: "bench-device", client_id: "bench-client" }),
-    });
-    if (!bind.ok) throw new Error(`bind failed: ${bind.status} ${await bind.text()}`);
+    await bindBenchSession(service.url, SESSION, DEV_KEY);
     const device = await connectSimulatedDevice(service.url, SESSION, DEV_KEY);
     try {
       await measureAll(serviceScenarios(runner, service.url, SESSION, DEV_KEY, CELL), results);

@@ -8,6 +8,7 @@
  * Calls whose answer must be read to know they succeeded (the external and batch paths, the peer and the floors)
  * run in the closed-loop driver with fetch, the same driver for all of them; plain routes run in autocannon.
  */
+import { ECHO_ARGS, executeCall, hubEchoCall } from "./calls.ts";
 import { httpLoad, loopLoad, type Measurement } from "./load.ts";
 import type { McpHub } from "./peers.ts";
 import type { DirectClient } from "./upstream.ts";
@@ -29,20 +30,9 @@ export interface Cell {
   warmupS: number;
 }
 
-const ECHO_ARGS = { message: "bench" };
-
 /** The direct SDK floors on each upstream and mcp-hub's tool call on the stock one. */
 export function peerScenarios(cell: Cell, direct: { stock: DirectClient; host: DirectClient }, hub: McpHub): Scenario[] {
   const loop = (call: () => Promise<boolean>) => (connections: number) => loopLoad({ call, connections, ...cell });
-  const hubEcho = async () => {
-    const res = await fetch(`${hub.url}/api/servers/tools`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ server_name: hub.server, tool: "echo", arguments: ECHO_ARGS }),
-    });
-    const body = (await res.json()) as { result?: { isError?: boolean } };
-    return res.ok && body.result !== undefined && body.result.isError !== true;
-  };
   const peer = { runner: null, peer: null };
   return [
     {
@@ -65,7 +55,7 @@ export function peerScenarios(cell: Cell, direct: { stock: DirectClient; host: D
       name: "mcp_hub_echo",
       description: "mcp-hub 4.2 in front of the stock upstream: `POST /api/servers/tools` of `echo` (the peer)",
       floor: "direct_sdk_echo",
-      measure: loop(hubEcho),
+      measure: loop(hubEchoCall(hub)),
     },
   ];
 }
@@ -89,10 +79,7 @@ export function serviceScenarios(runner: string, url: string, session: string, a
   const loop = (call: () => Promise<boolean>) => (connections: number) => loopLoad({ call, connections, ...cell });
   const post = async (path: string, body: unknown): Promise<Response> =>
     fetch(url + path, { method: "POST", headers: jsonHeaders, body: JSON.stringify(body) });
-  const execute = (tool: string) => async () => {
-    const res = await post(`/api/v1/mcp/tools/${tool}/execute`, { session_id: session, arguments: ECHO_ARGS });
-    return res.ok && ((await res.json()) as { success: boolean }).success;
-  };
+  const execute = (tool: string) => executeCall(url, session, apiKey, tool);
   const threeEchoes = [1, 2, 3].map(() => ({ tool_name: "mcp_stock_echo", arguments: ECHO_ARGS }));
   const sequential = async () => {
     for (const call of threeEchoes) if (!(await execute(call.tool_name)())) return false;

@@ -25,6 +25,7 @@ import {
   type StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
 import { createParser } from "eventsource-parser";
+import { mediaType } from "../../util/http";
 import { parseJson } from "../../util/json";
 import { CONNECTION_CLOSED_CODE, upstreamMessage } from "./errors";
 
@@ -38,8 +39,7 @@ export type OnAnswersLost = (ids: readonly RequestId[], reason: string) => void;
 export function watchAnswers(onLost: OnAnswersLost, baseFetch: FetchLike = fetch): FetchLike {
   return async (url, init) => {
     const response = await baseFetch(url, init);
-    const type = response.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (!response.ok || !response.body || type !== "text/event-stream") return response;
+    if (!response.ok || !response.body || mediaType(response) !== "text/event-stream") return response;
     const ids = requestIds(init?.body);
     if (ids.size === 0) return response;
     const watched = watch(response.body, ids, init?.signal ?? undefined, onLost);

@@ -33,6 +33,7 @@ import { createParser } from "eventsource-parser";
 import type { HttpServerConfig } from "../../config/mcp-servers";
 import type { Logger } from "../../observability/log";
 import { sleep } from "../../util/abort";
+import { mediaType } from "../../util/http";
 import { parseJson } from "../../util/json";
 import type { OpenedClient } from "./connect";
 import { toResult } from "./direct-result";
@@ -277,8 +278,4 @@ async function refuseFailed(response: Response): Promise<void> {
     statusText: response.statusText,
     text,
   });
-}
-
-function mediaType(response: Response): string | undefined {
-  return response.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
 }
